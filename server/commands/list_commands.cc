@@ -1,0 +1,9 @@
+#include "server/command.h"
+#include "server/keyspace.h"
+#include "server/reply.h"
+
+namespace reel {
+
+void RegisterListCommands(CommandTable&) {}
+
+}  // namespace reel
