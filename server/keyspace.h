@@ -57,7 +57,8 @@ class Keyspace {
 
   void SetExpire(Entry* e, int64_t when_ms);
   void RemoveExpire(Entry* e);
-  bool IsExpired(const Entry* e) const { return e->expire_ms >= 0 && e->expire_ms <= now_ms_; }
+  // Redis's keyIsExpired: a key lives through the very millisecond it expires at.
+  bool IsExpired(const Entry* e) const { return e->expire_ms >= 0 && e->expire_ms < now_ms_; }
 
   size_t size() const { return used_; }
   size_t expires_size() const { return expiring_.size(); }
