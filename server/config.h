@@ -27,6 +27,13 @@ struct ServerConfig {
   int64_t output_soft_limit = 0;
   int64_t output_soft_seconds = 0;
   int64_t timeout = 0;  // idle client timeout in seconds; 0 = never
+  // CONFIG SET save is accepted and reported like Redis, but reel keeps no
+  // snapshots, so the schedule has no effect.
+  std::string save;
+  // client-output-buffer-limit for the replica and pubsub classes: reported
+  // and settable; reel has no such clients, so they have no effect.
+  int64_t replica_output_limits[3] = {256ll * 1024 * 1024, 64ll * 1024 * 1024, 60};
+  int64_t pubsub_output_limits[3] = {32ll * 1024 * 1024, 8ll * 1024 * 1024, 60};
 
   int EffectiveMaxevents() const { return maxevents > 0 ? maxevents : maxclients + 128; }
 };

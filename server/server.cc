@@ -207,7 +207,16 @@ void Server::ProcessInputBuffer(Client* c) {
       c->parser().Reset();
       break;
     }
-    if (st == ParseStatus::kCommand) ExecuteCommand(c);
+    if (st == ParseStatus::kCommand) {
+      if (observer_ == nullptr) {
+        ExecuteCommand(c);
+      } else {
+        size_t before = c->reply().size();
+        observer_->OnCommand(*c, c->argv());
+        ExecuteCommand(c);
+        observer_->OnReply(*c, std::string_view(c->reply()).substr(before));
+      }
+    }
     // The command ran with views into the buffer; only now consume it.
     q.ConsumeTo(pos);
     if (c->HasFlag(kClientCloseAsap)) break;
@@ -271,7 +280,9 @@ void Server::ExecuteCommand(Client* c) {
   CommandContext ctx{this, c, db_, kernel_, argv, reply, now_ms};
   cmd->proc(ctx);
   int64_t duration_us = (kernel_.MonotonicNs() - start_ns) / 1000;
-  CommandStats& cs = command_stats_[cmd->name];
+  // Keyed by the name the command ran as: a container's subcommand records
+  // its full name ("config|get"), as INFO commandstats shows in Redis 7.0.
+  CommandStats& cs = command_stats_[c->last_command()];
   cs.calls++;
   cs.usec += static_cast<uint64_t>(duration_us);
   if (c->reply().size() > reply_before && c->reply()[reply_before] == '-') {
@@ -411,6 +422,7 @@ void Server::OnBeforeSleep(EventLoop&, void* data) {
 int64_t Server::OnCron(EventLoop&, int64_t, void* data) {
   auto* self = static_cast<Server*>(data);
   self->cron_loops_++;
+  if (self->observer_) self->observer_->OnCron();
   self->UpdateClockBases();
   self->ActiveExpireCycle();
   self->FreeClientsInAsyncQueue();

@@ -5,6 +5,7 @@
 // through the Kernel passed to the constructor.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -45,6 +46,22 @@ struct SlowlogEntry {
   std::string client_name;
 };
 
+class ServerTestPeer;  // unit tests: drives a Server that was never Started
+
+// Hooks for tools that watch the server run (replay's timeline). Called on
+// the loop thread; a null observer costs one branch per command.
+class ServerObserver {
+ public:
+  virtual ~ServerObserver() = default;
+  // A parsed command is about to run (after QUIT/lookup/arity/auth checks
+  // too: rejected commands are reported, with their error reply).
+  virtual void OnCommand(const Client& client, const Argv& argv) {}
+  // The bytes that command appended to the client's reply buffer.
+  virtual void OnReply(const Client& client, std::string_view reply) {}
+  // serverCron ran.
+  virtual void OnCron() {}
+};
+
 class Server {
  public:
   Server(Kernel& kernel, ServerConfig config);
@@ -71,8 +88,15 @@ class Server {
   std::map<std::string, CommandStats>& command_stats() { return command_stats_; }
   const std::map<uint64_t, std::unique_ptr<Client>>& clients() const { return clients_; }
   Client* FindClient(uint64_t id);
+  // The event loop's capacity (maxclients + 128 at Start), 0 before Start;
+  // CONFIG SET maxclients cannot go beyond it.
+  int event_loop_setsize() const { return loop_ ? loop_->setsize() : 0; }
+  // INFO memory: records an estimate of used memory and returns the highest
+  // one seen (used_memory_peak).
+  uint64_t NoteMemoryUsage(uint64_t used) { return memory_peak_ = std::max(memory_peak_, used); }
   std::deque<SlowlogEntry>& slowlog() { return slowlog_; }
   void ResetSlowlog() { slowlog_.clear(); }
+  void set_observer(ServerObserver* observer) { observer_ = observer; }
 
   // Times derived from the Kernel's clocks (see UpdateClockBases).
   int64_t NowMs();
@@ -109,6 +133,8 @@ class Server {
   void RecordSlowlog(Client* c, int64_t duration_us);
   void RejectUnknownCommand(Client* c);
 
+  friend class ServerTestPeer;
+
   Kernel& kernel_;
   ServerConfig config_;
   std::unique_ptr<EventLoop> loop_;
@@ -134,6 +160,8 @@ class Server {
   uint64_t run_id_ = 0;
   std::string run_id_hex_;
   bool shutting_down_ = false;
+  ServerObserver* observer_ = nullptr;
+  uint64_t memory_peak_ = 0;
 };
 
 }  // namespace reel
