@@ -112,6 +112,23 @@ SysResult KernelModel::Accept(int listen_fd, int new_fd, uint64_t* conn_id) {
   return SysResult::Ok(fd);
 }
 
+SysResult KernelModel::AcceptConnection(int listen_fd, int new_fd, uint64_t conn_id,
+                                        size_t* position) {
+  ModelSocket* l = SocketByFd(listen_fd);
+  if (l == nullptr) return SysResult::Error(EBADF);
+  if (l->kind != ModelSocket::Kind::kListener) return SysResult::Error(EINVAL);
+  auto it = std::find_if(l->accept_queue.begin(), l->accept_queue.end(),
+                         [&](const PendingConnection& p) { return p.conn_id == conn_id; });
+  if (it == l->accept_queue.end()) return SysResult::Error(EAGAIN);
+  if (position) *position = static_cast<size_t>(it - l->accept_queue.begin());
+  l->accept_queue.erase(it);
+  ModelSocket* s = SocketByConn(conn_id);
+  int fd = TakeFd(new_fd);
+  s->fd = fd;
+  socket_fds_[fd] = s;
+  return SysResult::Ok(fd);
+}
+
 SysResult KernelModel::Read(int fd, uint64_t len) {
   ModelSocket* s = SocketByFd(fd);
   if (s == nullptr) return SysResult::Error(EBADF);
@@ -184,6 +201,12 @@ void KernelModel::DataArrived(uint64_t conn_id, uint64_t bytes) {
   if (s == nullptr || bytes == 0) return;
   s->rcv_arrived += bytes;
   Wake(s, kKeyReadable, false);  // tcp_data_ready -> sock_def_readable
+}
+
+void KernelModel::DataArrivedUpTo(uint64_t conn_id, uint64_t end_offset) {
+  ModelSocket* s = SocketByConn(conn_id);
+  if (s == nullptr || end_offset <= s->rcv_arrived) return;
+  DataArrived(conn_id, end_offset - s->rcv_arrived);
 }
 
 void KernelModel::PeerAcked(uint64_t conn_id, uint64_t acked_offset) {

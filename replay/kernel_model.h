@@ -41,6 +41,10 @@ class KernelModel {
   SysResult Listen(int fd, const SockAddr& local, int backlog);
   // Pops the oldest established connection; *conn_id says which.
   SysResult Accept(int listen_fd, int new_fd, uint64_t* conn_id);
+  // Accepts a given connection (the recorded schedule names it); EAGAIN if
+  // it is not in the accept queue. *position gets its place in the queue
+  // (0 = the head, which is what accept(2) would have returned).
+  SysResult AcceptConnection(int listen_fd, int new_fd, uint64_t conn_id, size_t* position);
   SysResult Read(int fd, uint64_t len);
   SysResult Write(int fd, uint64_t len);
   SysResult Close(int fd);
@@ -51,6 +55,9 @@ class KernelModel {
   void ConnectionEstablished(int listen_fd, uint64_t conn_id, const SockAddr& peer,
                              const SockAddr& local, int64_t t_ns);
   void DataArrived(uint64_t conn_id, uint64_t bytes);
+  // Stream-offset form: everything before end_offset has arrived (a no-op if
+  // it already had; used when a replay re-synchronises with the recording).
+  void DataArrivedUpTo(uint64_t conn_id, uint64_t end_offset);
   void PeerAcked(uint64_t conn_id, uint64_t acked_offset);
   void PeerFin(uint64_t conn_id);
   void PeerReset(uint64_t conn_id);

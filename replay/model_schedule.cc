@@ -1,0 +1,330 @@
+#include "replay/model_schedule.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "replay/kernel_model.h"
+#include "replay/timeline.h"
+
+namespace reel::replay {
+
+namespace {
+
+std::string ListString(const std::vector<EpollEvent>& evs) {
+  std::string s = "[";
+  for (size_t i = 0; i < evs.size(); i++) {
+    if (i) s += ", ";
+    s += "fd " + std::to_string(evs[i].data) + " " + MaskString(evs[i].events);
+  }
+  return s + "]";
+}
+
+bool SameList(const std::vector<EpollEvent>& a, const std::vector<EpollEvent>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++)
+    if (a[i].data != b[i].data || a[i].events != b[i].events) return false;
+  return true;
+}
+
+bool SameEndpoint(const SockAddr& bound, const SockAddr& actual) {
+  static const std::array<uint8_t, 16> kZero{};
+  if (bound.port != actual.port) return false;
+  return bound.addr == kZero || (bound.family == actual.family && bound.addr == actual.addr);
+}
+
+class ModelRun {
+ public:
+  ModelRun(const Bundle& b, const ModelScheduleOptions& o)
+      : b_(b), o_(o), model_(model::ModelOptions{UINT64_MAX / 4}) {}
+
+  FidelityReport Run() {
+    report_.has_packets = b_.has_pcap;
+    for (const TraceRecord& r : b_.log.records) Step(r);
+    return report_;
+  }
+
+ private:
+  void ApplyNetUpTo(int64_t t_mono) {
+    while (net_next_ < b_.net.size() && b_.net[net_next_].t_ns <= t_mono + o_.skew_ns) {
+      const NetEvent& e = b_.net[net_next_++];
+      const TcpFlow& f = b_.streams.flows[e.flow];
+      switch (e.type) {
+        case NetEvent::Type::kEstablished:
+          for (const auto& [fd, addr] : listeners_)
+            if (SameEndpoint(addr, f.server)) {
+              model_.ConnectionEstablished(fd, f.id, f.client, f.server, e.t_ns);
+              break;
+            }
+          break;
+        case NetEvent::Type::kData: model_.DataArrivedUpTo(f.id, e.offset + e.bytes); break;
+        case NetEvent::Type::kFin: model_.PeerFin(f.id); break;
+        case NetEvent::Type::kReset: model_.PeerReset(f.id); break;
+      }
+    }
+  }
+  int64_t NextNetTime() const {
+    return net_next_ < b_.net.size() ? b_.net[net_next_].t_ns : INT64_MAX;
+  }
+
+  void Mismatch(const TraceRecord& r, const std::string& what) {
+    if (!report_.first_mismatch.empty()) return;
+    report_.first_mismatch_seq = r.seq;
+    report_.first_mismatch = "seq " + std::to_string(r.seq) + " (" + r.kind_name() + ", t=" +
+                             std::to_string((r.ts_ns - b_.start_mono_ns) / 1000) + "us): " + what +
+                             Neighbourhood(r.ts_ns);
+  }
+
+  // The packets stamped within 200us of t, so a reader sees why.
+  std::string Neighbourhood(int64_t t) const {
+    std::string s;
+    int shown = 0;
+    for (const NetEvent& e : b_.net) {
+      if (e.t_ns < t - 200000 || e.t_ns > t + 200000) continue;
+      if (shown++ == 8) {
+        s += "\n      ...";
+        break;
+      }
+      static const char* kType[] = {"established", "data", "fin", "reset"};
+      s += "\n      packet t=" + std::to_string((e.t_ns - b_.start_mono_ns) / 1000) + "us (" +
+           std::to_string((e.t_ns - t) / 1000) + "us from the call) flow " +
+           std::to_string(e.flow) + " " + kType[static_cast<int>(e.type)];
+      if (e.type == NetEvent::Type::kData) s += " " + std::to_string(e.bytes) + " bytes";
+    }
+    return s.empty() ? "" : "\n    packets around it:" + s;
+  }
+
+  void Step(const TraceRecord& r) {
+    switch (r.kind_enum()) {
+      case trace::Kind::kEpollCreate:
+        if (r.result.ok()) model_.EpollCreate(static_cast<int>(r.result.value));
+        break;
+      case trace::Kind::kEpollCtl: {
+        const auto& c = std::get<trace::EpollCtlRec>(r.call);
+        if (r.result.ok()) model_.EpollCtl(c.epfd, c.op, c.fd, c.events, c.data);
+        break;
+      }
+      case trace::Kind::kBind: {
+        const auto& c = std::get<trace::BindRec>(r.call);
+        if (r.result.ok()) bound_[c.fd] = c.addr;
+        break;
+      }
+      case trace::Kind::kGetSockName: {
+        const auto& c = std::get<trace::GetSockNameRec>(r.call);
+        if (r.result.ok() && bound_.count(c.fd)) bound_[c.fd] = c.addr;
+        if (r.result.ok() && listeners_.count(c.fd)) listeners_[c.fd] = c.addr;
+        break;
+      }
+      case trace::Kind::kListen: {
+        const auto& c = std::get<trace::ListenRec>(r.call);
+        if (r.result.ok()) {
+          listeners_[c.fd] = bound_[c.fd];
+          model_.Listen(c.fd, bound_[c.fd], c.backlog);
+        }
+        break;
+      }
+      case trace::Kind::kAccept4: Accept(r); break;
+      case trace::Kind::kRead: Read(r); break;
+      case trace::Kind::kWrite:
+      case trace::Kind::kWritev: Write(r); break;
+      case trace::Kind::kEpollWait: Wait(r); break;
+      case trace::Kind::kClose: {
+        const auto& c = std::get<trace::CloseRec>(r.call);
+        ApplyNetUpTo(r.ts_ns);
+        model_.Close(c.fd);
+        fd_flow_.erase(c.fd);
+        listeners_.erase(c.fd);
+        break;
+      }
+      case trace::Kind::kShutdown: {
+        const auto& c = std::get<trace::ShutdownRec>(r.call);
+        model_.Shutdown(c.fd, c.how);
+        break;
+      }
+      default: break;
+    }
+  }
+
+  void Accept(const TraceRecord& r) {
+    const auto& c = std::get<trace::Accept4Rec>(r.call);
+    ApplyNetUpTo(r.ts_ns);
+    model::ModelSocket* l = model_.SocketByFd(c.fd);
+    if (l == nullptr || l->kind != model::ModelSocket::Kind::kListener) return;
+    report_.accept.calls++;
+    const TcpFlow* flow = r.result.ok() ? b_.FlowFor(c.peer, c.local) : nullptr;
+    bool model_has = !l->accept_queue.empty();
+    bool match;
+    if (!r.result.ok()) {
+      match = !model_has;
+      if (!match) Mismatch(r, "the kernel had no connection to accept, the model had one queued");
+    } else {
+      match = flow && model_has && l->accept_queue.front().conn_id == flow->id;
+      if (!match)
+        Mismatch(r, "the kernel accepted " + c.peer.ToString() + ", the model " +
+                        (model_has ? "would have accepted another connection first"
+                                   : "had no completed handshake yet"));
+    }
+    if (match) report_.accept.matches++;
+    if (r.result.ok() && flow) {
+      int fd = static_cast<int>(r.result.value);
+      size_t pos = 0;
+      if (!model_.AcceptConnection(c.fd, fd, flow->id, &pos).ok()) {
+        // The handshake is later in the capture than the accept: create it now.
+        model_.ConnectionEstablished(c.fd, flow->id, flow->client, flow->server, r.ts_ns);
+        model_.AcceptConnection(c.fd, fd, flow->id, &pos);
+      }
+      fd_flow_[fd] = flow->id;
+    }
+  }
+
+  void Read(const TraceRecord& r) {
+    const auto& c = std::get<trace::IoRec>(r.call);
+    model::ModelSocket* s = model_.SocketByFd(c.fd);
+    if (s == nullptr || s->kind != model::ModelSocket::Kind::kStream) return;  // not a socket we know
+    ApplyNetUpTo(r.ts_ns);
+    report_.read.calls++;
+    SysResult m = model_.Read(c.fd, c.requested);
+    bool match = m.value == r.result.value && (m.ok() || m.err == r.result.err);
+    if (match) {
+      report_.read.matches++;
+    } else {
+      Mismatch(r, "read(fd " + std::to_string(c.fd) + ", " + std::to_string(c.requested) +
+                      "): the kernel returned " + Show(r.result) + ", the model " + Show(m));
+    }
+    // Back in step: the socket has delivered exactly what the kernel delivered.
+    if (r.result.ok()) {
+      uint64_t end = c.stream_offset + static_cast<uint64_t>(r.result.value);
+      if (fd_flow_.count(c.fd)) model_.DataArrivedUpTo(fd_flow_[c.fd], end);
+      s->rcv_consumed = end;
+    }
+  }
+
+  void Write(const TraceRecord& r) {
+    const auto& c = std::get<trace::IoRec>(r.call);
+    model::ModelSocket* s = model_.SocketByFd(c.fd);
+    if (s == nullptr || s->kind != model::ModelSocket::Kind::kStream) return;
+    ApplyNetUpTo(r.ts_ns);
+    report_.write.calls++;
+    SysResult m = model_.Write(c.fd, c.requested);
+    bool match = m.value == r.result.value && (m.ok() || m.err == r.result.err);
+    if (match) {
+      report_.write.matches++;
+    } else {
+      Mismatch(r, "write(fd " + std::to_string(c.fd) + ", " + std::to_string(c.requested) +
+                      "): the kernel returned " + Show(r.result) + ", the model " + Show(m));
+    }
+    if (r.result.ok()) s->snd_written = c.stream_offset + static_cast<uint64_t>(r.result.value);
+  }
+
+  void Wait(const TraceRecord& r) {
+    const auto& w = std::get<trace::EpollWaitRec>(r.call);
+    model::EpollInstance* ep = model_.Epoll(w.epfd);
+    if (ep == nullptr || !r.result.ok()) return;
+    int64_t entry = r.ts_ns - w.wait_ns;
+    ApplyNetUpTo(entry);
+    report_.epoll_wait.calls++;
+    std::vector<EpollEvent> got;
+    model_.EpollWait(w.epfd, w.maxevents, &got);
+    // ep_poll: nothing to report yet -> sleep until a wakeup or the timeout.
+    int64_t deadline = w.timeout_ms < 0 ? INT64_MAX : entry + int64_t{w.timeout_ms} * 1000000;
+    while (got.empty()) {
+      int64_t next = NextNetTime();
+      if (next == INT64_MAX || next > deadline) break;
+      ApplyNetUpTo(std::max(next, entry) + o_.wakeup_latency_ns);
+      model_.EpollWait(w.epfd, w.maxevents, &got);
+    }
+    if (SameList(got, w.events)) {
+      report_.epoll_wait.matches++;
+      return;
+    }
+    Classify(got, w.events);
+    Mismatch(r, "epoll_wait returned " + ListString(w.events) + " on the kernel, " +
+                    ListString(got) + " on the model");
+  }
+
+  void Classify(const std::vector<EpollEvent>& model, const std::vector<EpollEvent>& real) {
+    std::vector<uint64_t> a, b;
+    for (const auto& e : model) a.push_back(e.data);
+    for (const auto& e : real) b.push_back(e.data);
+    std::vector<uint64_t> sa = a, sb = b;
+    std::sort(sa.begin(), sa.end());
+    std::sort(sb.begin(), sb.end());
+    if (sa == sb) {
+      (a == b ? report_.wait_mask_only : report_.wait_order_only)++;
+      return;
+    }
+    if (std::includes(sa.begin(), sa.end(), sb.begin(), sb.end())) {
+      report_.wait_extra_ready++;
+    } else {
+      report_.wait_missing_ready++;
+    }
+  }
+
+  static std::string Show(SysResult r) {
+    if (r.ok()) return std::to_string(r.value);
+    const char* name = strerrorname_np(r.err);
+    return std::string("-1 ") + (name ? name : "E?");
+  }
+
+  const Bundle& b_;
+  ModelScheduleOptions o_;
+  model::KernelModel model_;
+  size_t net_next_ = 0;
+  std::map<int, SockAddr> bound_;
+  std::map<int, SockAddr> listeners_;
+  std::map<int, uint32_t> fd_flow_;
+  FidelityReport report_;
+};
+
+}  // namespace
+
+FidelityReport RunModelSchedule(const Bundle& bundle, const ModelScheduleOptions& options) {
+  return ModelRun(bundle, options).Run();
+}
+
+int RunModelScheduleCommand(const Bundle& bundle, bool json, bool quiet) {
+  if (!bundle.has_pcap) {
+    std::fprintf(stderr, "reel replay: the model schedule needs the packets: %s\n",
+                 bundle.pcap_problem.c_str());
+    return 2;
+  }
+  FidelityReport f = RunModelSchedule(bundle);
+  bool ok = f.epoll_wait.fraction() >= 0.95;
+  if (json) {
+    nlohmann::ordered_json j;
+    j["schedule"] = "model";
+    j["verdict"] = ok ? "faithful" : "below-target";
+    auto counts = [](const FidelityCounts& c) {
+      return nlohmann::ordered_json{{"calls", c.calls}, {"matches", c.matches},
+                                    {"fraction", c.fraction()}};
+    };
+    j["epoll_wait"] = counts(f.epoll_wait);
+    j["read"] = counts(f.read);
+    j["write"] = counts(f.write);
+    j["accept"] = counts(f.accept);
+    j["epoll_wait_mismatches"] = {{"extra_ready", f.wait_extra_ready},
+                                  {"missing_ready", f.wait_missing_ready},
+                                  {"order_only", f.wait_order_only},
+                                  {"mask_only", f.wait_mask_only}};
+    j["first_mismatch"] = f.first_mismatch;
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!quiet) {
+    auto line = [](const char* name, const FidelityCounts& c) {
+      std::printf("  %-10s %8llu of %8llu match  (%.1f%%)\n", name,
+                  static_cast<unsigned long long>(c.matches),
+                  static_cast<unsigned long long>(c.calls), 100.0 * c.fraction());
+    };
+    std::printf("model schedule fidelity (the kernel model re-answering every recorded call):\n");
+    line("epoll_wait", f.epoll_wait);
+    line("read", f.read);
+    line("write", f.write);
+    line("accept", f.accept);
+    if (!f.first_mismatch.empty()) std::printf("  first mismatch: %s\n", f.first_mismatch.c_str());
+    std::printf("%s: epoll_wait fidelity %.1f%% (target 95%%)\n", ok ? "FAITHFUL" : "BELOW TARGET",
+                100.0 * f.epoll_wait.fraction());
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace reel::replay

@@ -1,0 +1,88 @@
+#include "replay/replay_command.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "replay/bundle.h"
+#include "replay/model_schedule.h"
+#include "replay/replay_driver.h"
+
+namespace reel::cli {
+
+CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions* o) {
+  CLI::App* cmd = app.add_subcommand(
+      "replay", "replay a trace bundle deterministically and say whether it reproduces");
+  cmd->add_option("DIR", o->dir, "trace bundle directory")->required();
+  cmd->add_option("--schedule", o->schedule,
+                  "recorded: the server's own code on the recorded kernel results; "
+                  "model: the kernel model decides, compared with the recording")
+      ->check(CLI::IsMember({"recorded", "model"}));
+  cmd->add_option("--timeline", o->timeline_path, "write the timeline (JSON Lines) to FILE");
+  cmd->add_flag("--json", o->json, "print the verdict as one JSON object");
+  cmd->add_flag("--quiet", o->quiet, "print nothing; the exit code tells");
+  cmd->add_flag("--redact-args", o->redact_args, "timeline: replace arguments by their length");
+  cmd->add_option("--max-arg-bytes", o->max_arg_bytes, "timeline: truncate arguments (default 64)");
+  return cmd;
+}
+
+namespace {
+
+int RunRecordedSchedule(const ReplayCommandOptions& o, const replay::Bundle& bundle) {
+  replay::ReplayOptions ro;
+  ro.timeline.redact_args = o.redact_args;
+  ro.timeline.max_arg_bytes = o.max_arg_bytes;
+  FILE* tl = nullptr;
+  if (!o.timeline_path.empty()) {
+    tl = std::fopen(o.timeline_path.c_str(), "w");
+    if (tl == nullptr) {
+      std::fprintf(stderr, "reel replay: cannot write %s\n", o.timeline_path.c_str());
+      return 2;
+    }
+  }
+  replay::TimelineWriter writer(tl, ro.timeline);
+  replay::ReplayVerdict v = replay::ReplayRecorded(bundle, ro, tl ? &writer : nullptr);
+  if (tl) std::fclose(tl);
+  if (!v.runnable) {
+    std::fprintf(stderr, "reel replay: %s\n", v.problem.c_str());
+    return 2;
+  }
+  if (o.json) {
+    nlohmann::ordered_json j;
+    j["verdict"] = v.reproduced() ? "reproduced" : "diverged";
+    j["schedule"] = "recorded";
+    j["order_reproduced"] = v.order_reproduced;
+    j["bytes_reproduced"] = v.bytes_reproduced;
+    j["digest_checked"] = v.digest_checked;
+    j["digest_reproduced"] = v.digest_reproduced;
+    j["cut"] = v.cut;
+    j["records_total"] = v.report.records_total;
+    j["records_matched"] = v.report.records_used;
+    j["commands"] = v.commands;
+    j["bytes_compared"] = v.report.bytes_compared;
+    j["byte_mismatches"] = v.report.byte_mismatches;
+    j["first_divergence"] = v.report.divergence;
+    j["first_byte_mismatch"] = v.report.first_byte_mismatch;
+    j["model_checks"] = v.report.model_checks;
+    j["model_inconsistencies"] = v.report.model_inconsistencies;
+    j["first_inconsistency"] = v.report.first_inconsistency;
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!o.quiet) {
+    std::printf("%s\n", v.Describe().c_str());
+  }
+  return v.reproduced() ? 0 : 1;
+}
+
+}  // namespace
+
+int RunReplay(const ReplayCommandOptions& o) {
+  replay::Bundle bundle;
+  std::string error;
+  if (!replay::LoadBundle(o.dir, &bundle, &error)) {
+    std::fprintf(stderr, "reel replay: %s\n", error.c_str());
+    return 2;
+  }
+  if (o.schedule == "model") return replay::RunModelScheduleCommand(bundle, o.json, o.quiet);
+  return RunRecordedSchedule(o, bundle);
+}
+
+}  // namespace reel::cli
