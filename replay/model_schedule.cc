@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -69,6 +70,10 @@ class ModelRun {
   }
 
   void Mismatch(const TraceRecord& r, const std::string& what) {
+    if (std::getenv("REEL_DEBUG_MISMATCH"))
+      std::fprintf(stderr, "MISMATCH seq %llu entry-rel %s\n%s\n", (unsigned long long)r.seq,
+                   std::to_string(r.kind_enum() == trace::Kind::kEpollWait ? std::get<trace::EpollWaitRec>(r.call).wait_ns/1000 : 0).c_str(),
+                   (what + Neighbourhood(r.ts_ns)).c_str());
     if (!report_.first_mismatch.empty()) return;
     report_.first_mismatch_seq = r.seq;
     report_.first_mismatch = "seq " + std::to_string(r.seq) + " (" + r.kind_name() + ", t=" +
@@ -87,9 +92,12 @@ class ModelRun {
         break;
       }
       static const char* kType[] = {"established", "data", "fin", "reset"};
+      std::string fd = "?";
+      for (const auto& [f, id] : fd_flow_)
+        if (id == e.flow) fd = std::to_string(f);
       s += "\n      packet t=" + std::to_string((e.t_ns - b_.start_mono_ns) / 1000) + "us (" +
            std::to_string((e.t_ns - t) / 1000) + "us from the call) flow " +
-           std::to_string(e.flow) + " " + kType[static_cast<int>(e.type)];
+           std::to_string(e.flow) + " (fd " + fd + ") " + kType[static_cast<int>(e.type)];
       if (e.type == NetEvent::Type::kData) s += " " + std::to_string(e.bytes) + " bytes";
     }
     return s.empty() ? "" : "\n    packets around it:" + s;
@@ -289,7 +297,10 @@ int RunModelScheduleCommand(const Bundle& bundle, bool json, bool quiet) {
                  bundle.pcap_problem.c_str());
     return 2;
   }
-  FidelityReport f = RunModelSchedule(bundle);
+  ModelScheduleOptions options;
+  if (const char* w = std::getenv("REEL_WAKEUP_LATENCY_NS")) options.wakeup_latency_ns = std::atoll(w);
+  if (const char* w = std::getenv("REEL_SKEW_NS")) options.skew_ns = std::atoll(w);
+  FidelityReport f = RunModelSchedule(bundle, options);
   bool ok = f.epoll_wait.fraction() >= 0.95;
   if (json) {
     nlohmann::ordered_json j;

@@ -1,5 +1,6 @@
 #include "replay/pcap_file.h"
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -163,7 +164,9 @@ void ReadInterfaceOptions(const Reader& r, size_t at, size_t end, NgInterface* i
     } else if (code == 14 && len >= 8) {  // if_tsoffset: seconds to add
       iface->offset_seconds = static_cast<int64_t>(r.U64(value));
     }
-    at = value + ((len + 3u) & ~3u);
+    size_t padded = (len + 3u) & ~3u;
+    if (end - value < padded) return;  // the last option's padding is missing
+    at = value + padded;
   }
 }
 

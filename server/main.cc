@@ -2,8 +2,13 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "capture/record_session.h"
+#include "capture/recording_kernel.h"
 #include "server/linux_kernel.h"
 #include "server/server.h"
 
@@ -29,6 +34,10 @@ int main(int argc, char** argv) {
   std::string port_file;
   app.add_option("--port-file", port_file,
                  "write the bound port to this file once listening (for tests using --port 0)");
+  std::string record_dir;
+  app.add_option("--record", record_dir,
+                 "record a trace bundle (events.reel + meta.json, see docs/trace-format.md) "
+                 "into this directory");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -39,22 +48,60 @@ int main(int argc, char** argv) {
 
   reel::LinuxKernel::InstallStopSignals();
   reel::LinuxKernel kernel;
-  reel::Server server(kernel, config);
+  // --record: the server talks to a RecordingKernel that forwards to the
+  // LinuxKernel and logs every call.
+  std::unique_ptr<reel::RecordSession> session;
+  std::unique_ptr<reel::RecordingKernel> recorder;
   std::string error;
-  if (server.Start(&error) != 0) {
-    std::fprintf(stderr, "reel-server: %s\n", error.c_str());
-    return 2;
-  }
-  if (!port_file.empty()) {
-    if (FILE* f = std::fopen(port_file.c_str(), "w")) {
-      std::fprintf(f, "%d\n", server.bound_port());
-      std::fclose(f);
+  if (!record_dir.empty()) {
+    session = std::make_unique<reel::RecordSession>();
+    if (!session->Open(record_dir, kernel, std::vector<std::string>(argv, argv + argc), &error)) {
+      std::fprintf(stderr, "reel-server: %s\n", error.c_str());
+      return 2;
     }
+    recorder = std::make_unique<reel::RecordingKernel>(kernel, session->writer());
   }
-  if (config.loglevel <= reel::LogLevel::kNotice)
-    std::fprintf(stderr, "reel-server ready to accept connections on %s:%d\n", config.bind.c_str(),
-                 server.bound_port());
-  server.Run();
+  reel::Kernel& server_kernel = recorder ? static_cast<reel::Kernel&>(*recorder) : kernel;
+  std::string digest;
+  {
+    reel::Server server(server_kernel, config);
+    if (server.Start(&error) != 0) {
+      std::fprintf(stderr, "reel-server: %s\n", error.c_str());
+      std::string ignored;
+      if (session) session->Fail(error, &ignored);
+      return 2;
+    }
+    if (!port_file.empty()) {
+      if (FILE* f = std::fopen(port_file.c_str(), "w")) {
+        std::fprintf(f, "%d\n", server.bound_port());
+        std::fclose(f);
+      }
+    }
+    if (session) {
+      auto addr =
+          reel::SockAddr::FromHostPort(config.bind, static_cast<uint16_t>(server.bound_port()));
+      std::string listen =
+          addr ? addr->ToString() : config.bind + ":" + std::to_string(server.bound_port());
+      if (!session->Started(listen, &error))
+        std::fprintf(stderr, "reel-server: warning: %s\n", error.c_str());
+    }
+    if (config.loglevel <= reel::LogLevel::kNotice)
+      std::fprintf(stderr, "reel-server ready to accept connections on %s:%d\n",
+                   config.bind.c_str(), server.bound_port());
+    server.Run();
+    if (session) digest = server.db().Digest();  // replay compares its final state to this
+  }
+  if (session) {
+    // The server (and its last close calls) is gone; seal the bundle.
+    if (!session->Finish(digest, &error))
+      std::fprintf(stderr, "reel-server: warning: %s\n", error.c_str());
+    const reel::TraceWriterStats& s = session->writer().stats();
+    if (s.records_dropped > 0)
+      std::fprintf(stderr, "reel-server: warning: %llu of %llu recorded events were dropped (%s)\n",
+                   static_cast<unsigned long long>(s.records_dropped),
+                   static_cast<unsigned long long>(s.records),
+                   s.write_errno ? std::strerror(s.write_errno) : "writer closed");
+  }
   if (config.loglevel <= reel::LogLevel::kNotice)
     std::fprintf(stderr, "reel-server: shutdown complete\n");
   return 0;
