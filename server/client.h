@@ -55,6 +55,9 @@ class Client {
   int64_t last_interaction_ms() const { return last_interaction_ms_; }
   void set_last_interaction_ms(int64_t t) { last_interaction_ms_ = t; }
   int resp() const { return resp_; }
+  // When the reply buffer first went over the soft output limit, or -1.
+  int64_t soft_limit_since_s() const { return soft_limit_since_s_; }
+  void set_soft_limit_since_s(int64_t t) { soft_limit_since_s_ = t; }
 
  private:
   uint64_t id_;
@@ -73,6 +76,7 @@ class Client {
   bool authenticated_ = true;
   std::string last_command_ = "NULL";
   int resp_ = 2;
+  int64_t soft_limit_since_s_ = -1;
 };
 
 }  // namespace reel

@@ -65,6 +65,14 @@ int EventLoop::GetFileEvents(int fd) const {
   return events_[fd].mask;
 }
 
+bool EventLoop::ResizeSetSize(int new_size) {
+  if (new_size <= 0) return false;
+  for (int fd = new_size; fd < setsize(); fd++)
+    if (events_[static_cast<size_t>(fd)].mask != kAeNone) return false;
+  events_.resize(static_cast<size_t>(new_size));
+  return true;
+}
+
 int64_t EventLoop::AddTimeEvent(int64_t delay_ms, TimeProc proc, void* data) {
   int64_t id = next_timer_id_++;
   timers_.push_back({id, kernel_.MonotonicMs() + delay_ms, proc, data, false});

@@ -47,6 +47,10 @@ class EventLoop {
   void DeleteFileEvent(int fd, int mask);
   int GetFileEvents(int fd) const;
 
+  // aeResizeSetSize: fails (returns false) if an fd at or above the new
+  // size is registered.
+  bool ResizeSetSize(int setsize);
+
   int64_t AddTimeEvent(int64_t delay_ms, TimeProc proc, void* data);
   void DeleteTimeEvent(int64_t id);
 

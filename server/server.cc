@@ -36,6 +36,18 @@ Server::~Server() {
 void Server::UpdateClockBases() {
   mono_base_ns_ = kernel_.MonotonicNs();
   real_base_ms_ = kernel_.RealtimeMs();
+  cached_unix_s_ = real_base_ms_ / 1000;
+}
+
+bool Server::ResizeForMaxclients(int maxclients) {
+  int setsize = maxclients + 128;
+  if (!loop_) return true;
+  if (setsize == loop_->setsize()) return true;
+  if (!loop_->ResizeSetSize(setsize)) return false;
+  for (size_t fd = static_cast<size_t>(setsize); fd < clients_by_fd_.size(); fd++)
+    if (clients_by_fd_[fd] != nullptr) return false;  // unreachable: the loop checked
+  clients_by_fd_.resize(static_cast<size_t>(setsize), nullptr);
+  return true;
 }
 
 int64_t Server::NowMs() {
@@ -179,6 +191,7 @@ void Server::ReadFromClient(Client* c) {
   }
   q.Commit(static_cast<size_t>(r.value));
   stats_.net_input_bytes += static_cast<uint64_t>(r.value);
+  c->set_last_interaction_ms(cached_unix_s_ * 1000);
   if (static_cast<int64_t>(q.readable_size()) > config_.client_query_buffer_limit) {
     // Redis closes such a client without a reply.
     stats_.client_query_buffer_limit_disconnections++;
@@ -291,6 +304,26 @@ void Server::ExecuteCommand(Client* c) {
   }
   stats_.total_commands_processed++;
   RecordSlowlog(c, duration_us);
+  if (OutputBufferLimitReached(c)) {
+    stats_.client_output_buffer_limit_disconnections++;
+    CloseClientAsap(c);
+  }
+}
+
+bool Server::OutputBufferLimitReached(Client* c) {
+  // checkClientOutputBufferLimits for the normal class: over the hard limit
+  // at once, or over the soft limit for longer than soft_seconds.
+  const int64_t used = static_cast<int64_t>(c->PendingReplyBytes());
+  if (config_.output_hard_limit > 0 && used >= config_.output_hard_limit) return true;
+  if (config_.output_soft_limit > 0 && used >= config_.output_soft_limit) {
+    if (c->soft_limit_since_s() < 0) {
+      c->set_soft_limit_since_s(cached_unix_s_);
+      return false;
+    }
+    return cached_unix_s_ - c->soft_limit_since_s() > config_.output_soft_seconds;
+  }
+  c->set_soft_limit_since_s(-1);
+  return false;
 }
 
 void Server::RecordSlowlog(Client* c, int64_t duration_us) {
@@ -342,6 +375,7 @@ bool Server::WriteToClient(Client* c, bool from_handler) {
     }
     stats_.net_output_bytes += static_cast<uint64_t>(r.value);
     c->set_sent(c->sent() + static_cast<size_t>(r.value));
+    c->set_last_interaction_ms(cached_unix_s_ * 1000);
     // A short write means the socket buffer is full: stop and wait for
     // writability rather than spinning on EAGAIN.
     if (c->HasPendingReplies()) break;
@@ -424,10 +458,21 @@ int64_t Server::OnCron(EventLoop&, int64_t, void* data) {
   self->cron_loops_++;
   if (self->observer_) self->observer_->OnCron();
   self->UpdateClockBases();
+  self->ClientsCron();
   self->ActiveExpireCycle();
   self->FreeClientsInAsyncQueue();
   int hz = self->config_.hz > 0 ? self->config_.hz : 10;
   return 1000 / hz;
+}
+
+void Server::ClientsCron() {
+  // clientsCronHandleTimeout: close clients idle longer than `timeout`
+  // seconds. Like Redis, idleness is measured in whole cached seconds.
+  if (config_.timeout <= 0) return;
+  for (auto& [id, c] : clients_) {
+    if (c->HasFlag(kClientCloseAsap)) continue;
+    if (cached_unix_s_ - c->last_interaction_ms() / 1000 > config_.timeout) CloseClientAsap(c.get());
+  }
 }
 
 void Server::ActiveExpireCycle() {

@@ -88,9 +88,11 @@ class Server {
   std::map<std::string, CommandStats>& command_stats() { return command_stats_; }
   const std::map<uint64_t, std::unique_ptr<Client>>& clients() const { return clients_; }
   Client* FindClient(uint64_t id);
-  // The event loop's capacity (maxclients + 128 at Start), 0 before Start;
-  // CONFIG SET maxclients cannot go beyond it.
+  // The event loop's capacity (maxclients + 128), 0 before Start.
   int event_loop_setsize() const { return loop_ ? loop_->setsize() : 0; }
+  // Grows or shrinks the event loop for a new maxclients, as Redis's
+  // CONFIG SET maxclients does. False if a connected fd would not fit.
+  bool ResizeForMaxclients(int maxclients);
   // INFO memory: records an estimate of used memory and returns the highest
   // one seen (used_memory_peak).
   uint64_t NoteMemoryUsage(uint64_t used) { return memory_peak_ = std::max(memory_peak_, used); }
@@ -129,6 +131,9 @@ class Server {
   void FreeClient(Client* c);
   void FreeClientsInAsyncQueue();
   void ActiveExpireCycle();
+  void ClientsCron();
+  // client-output-buffer-limit for normal clients (checkClientOutputBufferLimits).
+  bool OutputBufferLimitReached(Client* c);
   void UpdateClockBases();
   void RecordSlowlog(Client* c, int64_t duration_us);
   void RejectUnknownCommand(Client* c);
@@ -157,6 +162,7 @@ class Server {
   int64_t start_realtime_ms_ = 0;
   int64_t start_monotonic_ns_ = 0;
   uint64_t cron_loops_ = 0;
+  int64_t cached_unix_s_ = 0;  // server.unixtime: refreshed by the cron, no clock read per use
   uint64_t run_id_ = 0;
   std::string run_id_hex_;
   bool shutting_down_ = false;

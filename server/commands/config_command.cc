@@ -462,10 +462,10 @@ void ConfigSet(CommandContext& ctx) {
         invalid = true;
       }
     }
-    // The event loop was sized for the startup maxclients and cannot grow
-    // (Redis resizes its own; failing that, this is its error).
-    int setsize = ctx.server->event_loop_setsize();
-    if (!invalid && setsize > 0 && next.maxclients > setsize - 128) {
+    // Redis resizes its event loop for a new maxclients; this is its error
+    // when a connected fd would not fit in the smaller loop.
+    if (!invalid && next.maxclients != ctx.server->config().maxclients &&
+        !ctx.server->ResizeForMaxclients(next.maxclients)) {
       error = kLoopTooSmall;
       error_arg = "maxclients";
       invalid = true;

@@ -321,16 +321,10 @@ void StatsSection(std::string& out, CommandContext& ctx) {
           "io_threaded_reads_processed:0\r\n"
           "io_threaded_writes_processed:0\r\n"
           "reply_buffer_shrinks:0\r\n"
-          "reply_buffer_expands:0\r\n"
-          // Redis 7.2's names for these counters, which reel keeps.
-          "client_query_buffer_limit_disconnections:%" PRIu64
-          "\r\n"
-          "client_output_buffer_limit_disconnections:%" PRIu64 "\r\n",
+          "reply_buffer_expands:0\r\n",
           st.total_connections_received, st.total_commands_processed, st.net_input_bytes,
           st.net_output_bytes, st.rejected_connections, st.expired_keys, st.keyspace_hits,
-          st.keyspace_misses, st.unexpected_error_replies, st.total_error_replies,
-          st.client_query_buffer_limit_disconnections,
-          st.client_output_buffer_limit_disconnections);
+          st.keyspace_misses, st.unexpected_error_replies, st.total_error_replies);
 }
 
 void ReplicationSection(std::string& out, CommandContext& ctx) {

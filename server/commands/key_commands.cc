@@ -11,6 +11,8 @@
 
 #include "core/kernel.h"
 #include "server/command.h"
+#include "server/commands/admin_support.h"
+#include "server/commands/scan_support.h"
 #include "server/glob.h"
 #include "server/keyspace.h"
 #include "server/numbers.h"
@@ -62,19 +64,6 @@ void KeysCommand(CommandContext& ctx) {
   });
   ctx.reply.ArrayLen(count);
   ctx.reply.Raw(items);
-}
-
-// parseScanCursorOrReply: Redis reads the cursor with strtoul, so "+5",
-// "007", "" (zero) and "-1" (2^64-1) are all accepted; leading space,
-// trailing junk and values past 2^64-1 are not.
-std::optional<uint64_t> ParseScanCursor(std::string_view arg) {
-  std::string text(CString(arg));
-  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return std::nullopt;
-  return static_cast<uint64_t>(v);
 }
 
 void ScanCommand(CommandContext& ctx) {
