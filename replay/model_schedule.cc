@@ -48,7 +48,7 @@ class ModelRun {
 
  private:
   void ApplyNetUpTo(int64_t t_mono) {
-    while (net_next_ < b_.net.size() && b_.net[net_next_].t_ns <= t_mono + o_.skew_ns) {
+    while (net_next_ < b_.net.size() && b_.net[net_next_].t_ns + o_.delivery_delay_ns <= t_mono) {
       const NetEvent& e = b_.net[net_next_++];
       const TcpFlow& f = b_.streams.flows[e.flow];
       switch (e.type) {
@@ -66,14 +66,13 @@ class ModelRun {
     }
   }
   int64_t NextNetTime() const {
-    return net_next_ < b_.net.size() ? b_.net[net_next_].t_ns : INT64_MAX;
+    return net_next_ < b_.net.size() ? b_.net[net_next_].t_ns + o_.delivery_delay_ns : INT64_MAX;
   }
 
   void Mismatch(const TraceRecord& r, const std::string& what) {
-    if (std::getenv("REEL_DEBUG_MISMATCH"))
-      std::fprintf(stderr, "MISMATCH seq %llu entry-rel %s\n%s\n", (unsigned long long)r.seq,
-                   std::to_string(r.kind_enum() == trace::Kind::kEpollWait ? std::get<trace::EpollWaitRec>(r.call).wait_ns/1000 : 0).c_str(),
-                   (what + Neighbourhood(r.ts_ns)).c_str());
+    if (o_.verbose)
+      std::fprintf(stderr, "mismatch at seq %llu: %s%s\n", static_cast<unsigned long long>(r.seq),
+                   what.c_str(), Neighbourhood(r.ts_ns).c_str());
     if (!report_.first_mismatch.empty()) return;
     report_.first_mismatch_seq = r.seq;
     report_.first_mismatch = "seq " + std::to_string(r.seq) + " (" + r.kind_name() + ", t=" +
@@ -230,7 +229,9 @@ class ModelRun {
     model::EpollInstance* ep = model_.Epoll(w.epfd);
     if (ep == nullptr || !r.result.ok()) return;
     int64_t entry = r.ts_ns - w.wait_ns;
-    ApplyNetUpTo(entry);
+    // The instant the kernel collects the ready list: the call's return
+    // (default), or its entry plus the modelled wakeup latency.
+    ApplyNetUpTo(o_.scan_at_return ? r.ts_ns : entry);
     report_.epoll_wait.calls++;
     std::vector<EpollEvent> got;
     model_.EpollWait(w.epfd, w.maxevents, &got);
@@ -291,15 +292,13 @@ FidelityReport RunModelSchedule(const Bundle& bundle, const ModelScheduleOptions
   return ModelRun(bundle, options).Run();
 }
 
-int RunModelScheduleCommand(const Bundle& bundle, bool json, bool quiet) {
+int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& options, bool json,
+                             bool quiet) {
   if (!bundle.has_pcap) {
     std::fprintf(stderr, "reel replay: the model schedule needs the packets: %s\n",
                  bundle.pcap_problem.c_str());
     return 2;
   }
-  ModelScheduleOptions options;
-  if (const char* w = std::getenv("REEL_WAKEUP_LATENCY_NS")) options.wakeup_latency_ns = std::atoll(w);
-  if (const char* w = std::getenv("REEL_SKEW_NS")) options.skew_ns = std::atoll(w);
   FidelityReport f = RunModelSchedule(bundle, options);
   bool ok = f.epoll_wait.fraction() >= 0.95;
   if (json) {

@@ -18,12 +18,21 @@
 namespace reel::replay {
 
 struct ModelScheduleOptions {
-  // How long after the packet that wakes a blocked epoll_wait the waiter
-  // collects its events: packets stamped within this window are included
-  // (scheduler latency of the woken thread).
-  int64_t wakeup_latency_ns = 20000;
-  // Clock skew allowance between pcap stamps and event times.
-  int64_t skew_ns = 0;
+  // When epoll_wait collects its ready list. The kernel model decides *what*
+  // is ready; *when* the woken thread gets a CPU is the scheduler's business,
+  // which the model does not simulate. So by default the ready list is
+  // collected at the call's recorded return (scan_at_return). With
+  // scan_at_return = false the model uses only the call's entry time: it
+  // returns at once if something is ready, else sleeps until the next packet
+  // and collects wakeup_latency_ns later.
+  bool scan_at_return = true;
+  int64_t wakeup_latency_ns = 10000;
+  bool verbose = false;  // every mismatch on stderr
+  // From a packet's capture stamp to its bytes being visible in the
+  // receiving socket: loopback stamps a packet on transmit, before the
+  // receive softirq queues it (must be >= 0).
+  // Measured on loopback captures (docs/kernel-model.md): ~4 us.
+  int64_t delivery_delay_ns = 4000;
 };
 
 struct FidelityCounts {
@@ -51,6 +60,7 @@ FidelityReport RunModelSchedule(const Bundle& bundle, const ModelScheduleOptions
 
 // `reel replay --schedule model`: prints the fidelity report. Exit 0 when
 // epoll_wait fidelity is at least 95%, 1 below, 2 when it cannot run.
-int RunModelScheduleCommand(const Bundle& bundle, bool json, bool quiet);
+int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& options, bool json,
+                             bool quiet);
 
 }  // namespace reel::replay

@@ -22,6 +22,15 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions* o) {
   cmd->add_flag("--quiet", o->quiet, "print nothing; the exit code tells");
   cmd->add_flag("--redact-args", o->redact_args, "timeline: replace arguments by their length");
   cmd->add_option("--max-arg-bytes", o->max_arg_bytes, "timeline: truncate arguments (default 64)");
+  cmd->add_option("--scan-at", o->scan_at,
+                  "model: collect epoll_wait's ready list at the call's recorded return, or at "
+                  "its entry plus the wakeup latency")
+      ->check(CLI::IsMember({"return", "entry"}));
+  cmd->add_option("--delivery-delay-us", o->delivery_delay_us,
+                  "model: capture stamp to socket-visible delay (default 4)");
+  cmd->add_option("--wakeup-latency-us", o->wakeup_latency_us,
+                  "model, --scan-at entry: wakeup to ready-list collection (default 10)");
+  cmd->add_flag("--verbose", o->verbose, "model: print every mismatch on stderr");
   return cmd;
 }
 
@@ -81,7 +90,18 @@ int RunReplay(const ReplayCommandOptions& o) {
     std::fprintf(stderr, "reel replay: %s\n", error.c_str());
     return 2;
   }
-  if (o.schedule == "model") return replay::RunModelScheduleCommand(bundle, o.json, o.quiet);
+  if (o.schedule == "model") {
+    replay::ModelScheduleOptions mo;
+    mo.scan_at_return = o.scan_at == "return";
+    mo.delivery_delay_ns = static_cast<int64_t>(o.delivery_delay_us * 1000);
+    mo.wakeup_latency_ns = static_cast<int64_t>(o.wakeup_latency_us * 1000);
+    mo.verbose = o.verbose;
+    if (mo.delivery_delay_ns < 0 || mo.wakeup_latency_ns < 0) {
+      std::fprintf(stderr, "reel replay: delays must not be negative\n");
+      return 2;
+    }
+    return replay::RunModelScheduleCommand(bundle, mo, o.json, o.quiet);
+  }
   return RunRecordedSchedule(o, bundle);
 }
 

@@ -16,6 +16,11 @@ struct ReplayCommandOptions {
   bool quiet = false;
   bool redact_args = false;
   size_t max_arg_bytes = 64;
+  // --schedule model
+  std::string scan_at = "return";
+  double delivery_delay_us = 4.0;
+  double wakeup_latency_us = 10.0;
+  bool verbose = false;
 };
 
 CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions* options);
