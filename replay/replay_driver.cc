@@ -11,14 +11,23 @@ namespace {
 // virtual time of the kernel call that preceded them.
 class TimelineObserver final : public ServerObserver {
  public:
-  TimelineObserver(RecordedKernel& kernel, TimelineWriter* timeline, uint64_t* commands)
-      : kernel_(kernel), timeline_(timeline), commands_(commands) {}
+  TimelineObserver(RecordedKernel& kernel, TimelineWriter* timeline, uint64_t* commands,
+                   std::vector<ReplayedCommand>* collected)
+      : kernel_(kernel), timeline_(timeline), commands_(commands), collected_(collected) {}
   void OnCommand(const Client& client, const Argv& argv) override {
     (*commands_)++;
     if (timeline_) timeline_->Command(kernel_.now_ns(), kernel_.ConnOf(client.fd()), argv);
+    if (collected_) {
+      ReplayedCommand c;
+      c.conn = kernel_.ConnOf(client.fd());
+      c.t_ns = kernel_.now_ns();
+      c.argv.assign(argv.begin(), argv.end());
+      collected_->push_back(std::move(c));
+    }
   }
   void OnReply(const Client& client, std::string_view reply) override {
     if (timeline_) timeline_->Reply(kernel_.now_ns(), kernel_.ConnOf(client.fd()), reply);
+    if (collected_ && !collected_->empty()) collected_->back().reply.assign(reply);
   }
   void OnCron() override {
     if (timeline_) timeline_->Timer(kernel_.now_ns(), "serverCron");
@@ -28,6 +37,7 @@ class TimelineObserver final : public ServerObserver {
   RecordedKernel& kernel_;
   TimelineWriter* timeline_;
   uint64_t* commands_;
+  std::vector<ReplayedCommand>* collected_;
 };
 
 bool IsReelServer(const std::vector<std::string>& cmd) {
@@ -64,7 +74,7 @@ ReplayVerdict ReplayRecorded(const Bundle& bundle, const ReplayOptions& options,
   std::string digest;
   {
     Server server(kernel, config);
-    TimelineObserver observer(kernel, timeline, &v.commands);
+    TimelineObserver observer(kernel, timeline, &v.commands, options.commands);
     server.set_observer(&observer);
     if (server.Start(&error) != 0 && !kernel.report().diverged) {
       v.runnable = false;

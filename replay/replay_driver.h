@@ -9,6 +9,7 @@
 #include <string>
 
 #include "replay/bundle.h"
+#include "replay/reel_replay.h"
 #include "replay/recorded_kernel.h"
 #include "replay/timeline.h"
 
@@ -16,6 +17,8 @@ namespace reel::replay {
 
 struct ReplayOptions {
   TimelineOptions timeline;
+  // When set, every executed command and its reply bytes are appended here.
+  std::vector<ReplayedCommand>* commands = nullptr;
   int64_t tolerance_ns = 1000000;  // see RecordedKernel
 };
 
