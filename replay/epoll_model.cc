@@ -150,6 +150,19 @@ std::vector<EpollEvent> EpollInstance::SendEvents(
   return out;
 }
 
+void EpollInstance::RequeueReturned(const std::vector<uint64_t>& returned_data) {
+  for (uint64_t data : returned_data) {
+    for (auto& [fd, item] : rbr_) {
+      EpItem* epi = item.get();
+      if (epi->data != data) continue;
+      if (epi->events & (kEpollEt | kEpollOneShot)) break;  // the kernel did not re-queue it
+      Unlink(epi);
+      AddTail(epi);
+      break;
+    }
+  }
+}
+
 std::vector<int> EpollInstance::ReadyFds() const {
   std::vector<int> fds;
   for (const EpItem* epi : rdllist_) fds.push_back(epi->fd);

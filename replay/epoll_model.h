@@ -61,6 +61,13 @@ class EpollInstance {
   std::vector<EpollEvent> SendEvents(int maxevents,
                                      const std::function<void(int index)>& during_transfer = {});
 
+  // Puts the ready list in step with a wait whose real result is known:
+  // the level-triggered items the kernel returned (identified by their
+  // data, in the returned order) go to the tail in that order, as
+  // ep_send_events re-queued them. Used after a model/kernel mismatch so one
+  // timing difference does not rotate every later ready list.
+  void RequeueReturned(const std::vector<uint64_t>& returned_data);
+
   bool EventsAvailable() const { return !rdllist_.empty() || scanning_; }
   // Threads blocked in epoll_wait on this instance (waitqueue_active(&ep->wq)).
   int waiters = 0;

@@ -229,13 +229,21 @@ class ModelRun {
     model::EpollInstance* ep = model_.Epoll(w.epfd);
     if (ep == nullptr || !r.result.ok()) return;
     int64_t entry = r.ts_ns - w.wait_ns;
-    // The instant the kernel collects the ready list: the call's return
-    // (default), or its entry plus the modelled wakeup latency.
-    ApplyNetUpTo(o_.scan_at_return ? r.ts_ns : entry);
     report_.epoll_wait.calls++;
+    // ep_poll scans the ready list on entry: a non-empty result returns at
+    // once; stale level-triggered items are dropped by that scan (and
+    // re-appended by their next wakeup, which reorders the list).
+    ApplyNetUpTo(entry);
     std::vector<EpollEvent> got;
     model_.EpollWait(w.epfd, w.maxevents, &got);
-    // ep_poll: nothing to report yet -> sleep until a wakeup or the timeout.
+    // Nothing ready: the thread sleeps until a wakeup or the timeout. When
+    // it runs again is the scheduler's business: by default the ready list
+    // is collected at the recorded return; with --scan-at entry, the
+    // modelled wakeup latency after the first packet.
+    if (got.empty() && o_.scan_at_return) {
+      ApplyNetUpTo(r.ts_ns);
+      model_.EpollWait(w.epfd, w.maxevents, &got);
+    }
     int64_t deadline = w.timeout_ms < 0 ? INT64_MAX : entry + int64_t{w.timeout_ms} * 1000000;
     while (got.empty()) {
       int64_t next = NextNetTime();
@@ -247,6 +255,10 @@ class ModelRun {
       report_.epoll_wait.matches++;
       return;
     }
+    // Back in step: the kernel re-queued what it returned, in its order.
+    std::vector<uint64_t> returned;
+    for (const EpollEvent& e : w.events) returned.push_back(e.data);
+    ep->RequeueReturned(returned);
     Classify(got, w.events);
     Mismatch(r, "epoll_wait returned " + ListString(w.events) + " on the kernel, " +
                     ListString(got) + " on the model");

@@ -1,36 +1,53 @@
 #!/usr/bin/env bash
-# The main job of the quick start: start reel-server on a free loopback port,
-# drive it with redis-cli and a short redis-benchmark run, print what
-# happened, stop it by PID. (Capture -> replay -> verdict joins this demo as
-# those parts land.)
+# The quick start's main job: capture -> replay -> verdict on the bundled
+# reel-server.
+#   1. `reel capture` starts reel-server on a free loopback port, recording
+#      every kernel call (event log) and the packets (pcap on lo);
+#   2. redis-cli and redis-benchmark drive it with several clients;
+#   3. capture stops; `reel inspect` summarises the bundle;
+#   4. `reel replay` re-runs the server's own code on the recording and
+#      prints the verdict; the model schedule measures the kernel model.
+# The bundle is left in BUILD/demo-bundle for you to explore.
 set -euo pipefail
-BUILD="${1:-build}"
+BUILD="$(cd "${1:-build}" && pwd)"
+REEL="$BUILD/reel"
 SERVER="$BUILD/reel-server"
-WORK="$(mktemp -d)"
-trap 'kill "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+BUNDLE="$BUILD/demo-bundle"
+rm -rf "$BUNDLE"
 
-"$SERVER" --port 0 --bind 127.0.0.1 --port-file "$WORK/port" --loglevel warning &
-PID=$!
-for _ in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
-PORT="$(cat "$WORK/port")"
-echo "reel-server (pid $PID) listening on 127.0.0.1:$PORT"
+PORT="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+echo "== 1. capture: reel-server on 127.0.0.1:$PORT, recorded into $BUNDLE"
+"$REEL" capture --pcap-buffered --out "$BUNDLE" --port "$PORT" -- "$SERVER" --port "$PORT" --loglevel warning &
+CAP=$!
+trap 'kill -INT "$CAP" 2>/dev/null || true' EXIT
+for _ in $(seq 1 200); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
 
+echo "== 2. workload"
 cli() { echo "> $*"; redis-cli -p "$PORT" "$@"; }
-cli PING
 cli SET greeting "hello from reel"
 cli GET greeting
 cli RPUSH queue a b c
 cli LRANGE queue 0 -1
 cli HSET user:1 name ada lang c++
-cli HGETALL user:1
 cli ZADD board 10 alice 20 bob
 cli ZRANGE board 0 -1 WITHSCORES
-cli INCR counter
+echo "> redis-benchmark -c 10 -n 5000 -P 4 -t set,get,incr,lpush,lrange_100"
+redis-benchmark -p "$PORT" -q -c 10 -n 5000 -P 4 -t set,get,incr,lpush,lrange_100 2>&1 |
+  tr '\r' '\n' | grep -E 'requests per second' || true
 cli DBSIZE
 
-echo "> redis-benchmark -q -n 20000 -c 20 -t ping,set,get,incr,lpush,lrange_100"
-redis-benchmark -p "$PORT" -q -n 20000 -c 20 -t ping,set,get,incr,lpush,lrange_100 2>&1 |
-  tr '\r' '\n' | grep -E 'requests per second' || true
+echo "== 3. stop the capture"
+kill -INT "$CAP"
+trap - EXIT
+wait "$CAP" || true
+"$REEL" inspect "$BUNDLE" || true
 
-kill -TERM "$PID"
-wait "$PID" && echo "reel-server stopped cleanly (exit 0)"
+echo "== 4. replay"
+echo "> reel replay $BUNDLE --timeline $BUNDLE/timeline.jsonl"
+verdict=0
+"$REEL" replay "$BUNDLE" --timeline "$BUNDLE/timeline.jsonl" || verdict=$?
+echo "> reel replay $BUNDLE --schedule model"
+"$REEL" replay "$BUNDLE" --schedule model | tail -n 6 || true
+echo
+echo "bundle: $BUNDLE (events.reel, packets.pcap, meta.json, timeline.jsonl)"
+exit $verdict
