@@ -2,11 +2,18 @@
 // insertion order, which is the order Redis's listpack-encoded hashes reply
 // in. A hash whose last field is deleted is removed from the keyspace.
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
+#include "core/kernel.h"
 #include "server/command.h"
+#include "server/commands/scan_support.h"
 #include "server/keyspace.h"
 #include "server/numbers.h"
 #include "server/reply.h"
@@ -253,6 +260,164 @@ void HIncrByFloatCommand(CommandContext& ctx) {
   ctx.reply.Bulk(text);
 }
 
+// Redis 7.0's hash-max-listpack-entries / hash-max-listpack-value defaults
+// (512 fields, unlike sorted sets' 128).
+constexpr size_t kMaxListpackEntries = 512;
+constexpr size_t kMaxListpackValue = 64;
+
+// Whether Redis would hold this hash in a listpack: at most 512 fields, no
+// field or value longer than 64 bytes. (Redis never converts back, so a hash
+// that once outgrew these limits and shrank again is a dict there; reel
+// does not track that history and treats it as a listpack.)
+bool FitsListpack(const HashValue& hash) {
+  if (hash.size() > kMaxListpackEntries) return false;
+  for (const HashValue::Field& f : hash)
+    if (f.name.size() > kMaxListpackValue || f.value.size() > kMaxListpackValue) return false;
+  return true;
+}
+
+using FieldRefs = std::vector<const HashValue::Field*>;
+
+FieldRefs AllFields(const HashValue& hash) {
+  FieldRefs out;
+  out.reserve(hash.size());
+  for (const HashValue::Field& f : hash) out.push_back(&f);
+  return out;
+}
+
+// HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-sized hash is
+// returned whole, in its order, with cursor 0, whatever the cursor, as
+// Redis does; a bigger one pages in hash order (scan_support.h).
+void HScanCommand(CommandContext& ctx) {
+  std::optional<uint64_t> cursor = ParseScanCursor(ctx.argv[2]);
+  if (!cursor) {
+    ctx.reply.Error("invalid cursor");
+    return;
+  }
+  bool wrong = false;
+  Keyspace::Entry* e = FindHash(ctx, ctx.argv[1], &wrong);
+  if (wrong) return;
+  if (e == nullptr) {
+    ReplyEmptyScan(ctx);
+    return;
+  }
+  ScanOptions options;
+  if (!ParseScanOptionsOrReply(ctx, 3, &options)) return;
+  const HashValue& hash = AsHash(e);
+  FieldRefs fields;
+  uint64_t next = 0;
+  if (FitsListpack(hash)) {
+    fields = AllFields(hash);
+  } else {
+    ScanBatch<HashValue::Field> batch =
+        HashOrderScan(hash, *cursor, options.count,
+                      [](const HashValue::Field& f) -> std::string_view { return f.name; });
+    fields = std::move(batch.items);
+    next = batch.next_cursor;
+  }
+  std::erase_if(fields, [&](const HashValue::Field* f) { return !ScanMatches(options, f->name); });
+  ctx.reply.ArrayLen(2);
+  ctx.reply.Bulk(std::to_string(next));
+  ctx.reply.ArrayLen(static_cast<int64_t>(fields.size()) * 2);
+  for (const HashValue::Field* f : fields) {
+    ctx.reply.Bulk(f->name);
+    ctx.reply.Bulk(f->value);
+  }
+}
+
+void ReplyField(CommandContext& ctx, const HashValue::Field& f, bool withvalues) {
+  ctx.reply.Bulk(f.name);
+  if (withvalues) ctx.reply.Bulk(f.value);
+}
+
+// HRANDFIELD key count [WITHVALUES] (hrandfieldWithCountCommand). A
+// negative count picks |count| fields independently (repeats allowed, in
+// pick order); a positive one distinct fields: the whole hash in its order
+// when count covers it, otherwise a uniform random subset chosen by
+// selection sampling and listed in hash order (what Redis does for a
+// listpack; its dict path lists them in an order that is random anyway).
+// Randomness comes only from the Kernel.
+void HRandFieldWithCount(CommandContext& ctx, int64_t l, bool withvalues) {
+  bool wrong = false;
+  Keyspace::Entry* e = FindHash(ctx, ctx.argv[1], &wrong);
+  if (wrong) return;
+  if (e == nullptr || l == 0) {
+    ctx.reply.EmptyArray();
+    return;
+  }
+  const HashValue& hash = AsHash(e);
+  const uint64_t size = hash.size();
+  const bool distinct = l > 0;
+  const uint64_t count = distinct ? static_cast<uint64_t>(l) : static_cast<uint64_t>(-l);
+  const int64_t per_field = withvalues ? 2 : 1;
+  // Random access into the hash's list: one O(N) pass, then O(1) picks.
+  FieldRefs fields = AllFields(hash);
+  if (!distinct || count == 1) {
+    ctx.reply.ArrayLen(static_cast<int64_t>(count) * per_field);
+    for (uint64_t i = 0; i < count; i++)
+      ReplyField(ctx, *fields[ctx.kernel.RandomU64() % size], withvalues);
+    return;
+  }
+  if (count >= size) {
+    ctx.reply.ArrayLen(static_cast<int64_t>(size) * per_field);
+    for (const HashValue::Field* f : fields) ReplyField(ctx, *f, withvalues);
+    return;
+  }
+  // Selection sampling: keep each field with probability
+  // (still wanted) / (still unseen), which picks every subset equally.
+  ctx.reply.ArrayLen(static_cast<int64_t>(count) * per_field);
+  uint64_t wanted = count;
+  for (uint64_t i = 0; i < size && wanted > 0; i++) {
+    if (ctx.kernel.RandomU64() % (size - i) < wanted) {
+      ReplyField(ctx, *fields[i], withvalues);
+      wanted--;
+    }
+  }
+}
+
+// HRANDFIELD key [count [WITHVALUES]]
+void HRandFieldCommand(CommandContext& ctx) {
+  const size_t argc = ctx.argv.size();
+  if (argc >= 3) {
+    // getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX).
+    std::optional<int64_t> l = ParseInt64(ctx.argv[2]);
+    if (!l) {
+      ctx.reply.NotInteger();
+      return;
+    }
+    if (*l == INT64_MIN) {
+      ctx.reply.Error(
+          "value is out of range, value must between -9223372036854775807 and "
+          "9223372036854775807");
+      return;
+    }
+    std::string_view opt = argc == 4 ? ctx.argv[3].substr(0, ctx.argv[3].find('\0')) : "";
+    if (argc > 4 || (argc == 4 && !EqualsIgnoreCase(opt, "withvalues"))) {
+      ctx.reply.SyntaxError();
+      return;
+    }
+    const bool withvalues = argc == 4;
+    // Twice the count must fit in a reply length.
+    if (withvalues && (*l < -INT64_MAX / 2 || *l > INT64_MAX / 2)) {
+      ctx.reply.Error("value is out of range");
+      return;
+    }
+    HRandFieldWithCount(ctx, *l, withvalues);
+    return;
+  }
+  bool wrong = false;
+  Keyspace::Entry* e = FindHash(ctx, ctx.argv[1], &wrong);
+  if (wrong) return;
+  if (e == nullptr) {
+    ctx.reply.Null();
+    return;
+  }
+  const HashValue& hash = AsHash(e);
+  auto it =
+      std::next(hash.begin(), static_cast<std::ptrdiff_t>(ctx.kernel.RandomU64() % hash.size()));
+  ctx.reply.Bulk(it->name);
+}
+
 }  // namespace
 
 void RegisterHashCommands(CommandTable& t) {
@@ -282,6 +447,10 @@ void RegisterHashCommands(CommandTable& t) {
       {"hkeys", 2, HKeysCommand, kCmdReadonly, 1, 1, 1, "hash", "Get all the fields in a hash"});
   t.Register(
       {"hvals", 2, HValsCommand, kCmdReadonly, 1, 1, 1, "hash", "Get all the values in a hash"});
+  t.Register({"hrandfield", -2, HRandFieldCommand, kCmdReadonly, 1, 1, 1, "hash",
+              "Get one or multiple random fields from a hash"});
+  t.Register({"hscan", -3, HScanCommand, kCmdReadonly, 1, 1, 1, "hash",
+              "Incrementally iterate hash fields and associated values"});
   t.Register({"hstrlen", 3, HStrLenCommand, kCmdReadonly | kCmdFast, 1, 1, 1, "hash",
               "Get the length of the value of a hash field"});
 }

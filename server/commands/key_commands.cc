@@ -1,12 +1,11 @@
 // Generic key commands (Redis 7.0 db.c and expire.c): deletion and
-// existence, KEYS/SCAN iteration, RENAME, RANDOMKEY, and TTL management.
-#include <cctype>
-#include <cerrno>
+// existence, KEYS/SCAN iteration, RENAME and COPY, RANDOMKEY, and TTL
+// management.
 #include <cstdint>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/kernel.h"
@@ -164,6 +163,54 @@ void RenameCommand(CommandContext& ctx) {
 }
 void RenamenxCommand(CommandContext& ctx) {
   RenameGeneric(ctx, true);
+}
+
+// COPY source destination [DB destination-db] [REPLACE] (copyCommand).
+// reel has only database 0, so any other DB is out of range, as SELECT
+// says. The copy is a deep one of the value, keeping its encoding (a
+// sorted set's listpack/skiplist state travels with it) and its TTL.
+void CopyCommand(CommandContext& ctx) {
+  bool replace = false;
+  for (size_t j = 3; j < ctx.argv.size(); j++) {
+    std::string_view opt = CString(ctx.argv[j]);
+    const bool has_value = j + 1 < ctx.argv.size();
+    if (EqualsIgnoreCase(opt, "replace")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(opt, "db") && has_value) {
+      std::optional<int> db = ParseIntOrReply(ctx, ctx.argv[j + 1]);
+      if (!db) return;
+      if (*db != 0) {
+        ctx.reply.Error("DB index is out of range");
+        return;
+      }
+      j++;
+    } else {
+      ctx.reply.SyntaxError();
+      return;
+    }
+  }
+  std::string_view from = ctx.argv[1], to = ctx.argv[2];
+  if (from == to) {
+    ctx.reply.Error("source and destination objects are the same");
+    return;
+  }
+  Keyspace::Entry* src = ctx.db.Find(from);
+  if (src == nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  Keyspace::Entry* dst = ctx.db.Find(to);
+  if (dst != nullptr && !replace) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  // Read the source before the keyspace changes under it.
+  Object copy = src->value;
+  const int64_t expire_ms = src->expire_ms;
+  if (dst != nullptr) ctx.db.Delete(dst);
+  Keyspace::Entry* added = ctx.db.Add(to, std::move(copy));
+  if (expire_ms >= 0) ctx.db.SetExpire(added, expire_ms);
+  ctx.reply.Integer(1);
 }
 
 // dbRandomKey: pick random entries until one is alive, deleting the expired
@@ -344,6 +391,7 @@ void RegisterKeyCommands(CommandTable& t) {
   t.Register({"rename", 3, RenameCommand, kCmdWrite, 1, 2, 1, "generic", "Rename a key"});
   t.Register({"renamenx", 3, RenamenxCommand, kWriteFast, 1, 2, 1, "generic",
               "Rename a key, only if the new key does not exist"});
+  t.Register({"copy", -3, CopyCommand, kCmdWrite | kCmdDenyOom, 1, 2, 1, "generic", "Copy a key"});
   t.Register({"randomkey", 1, RandomkeyCommand, kCmdReadonly, 0, 0, 0, "generic",
               "Return a random key from the keyspace"});
   t.Register({"expire", -3, ExpireCommand, kWriteFast, 1, 1, 1, "generic",

@@ -645,5 +645,62 @@ TEST(KeyCommands, CommandTableEntriesMatchRedis) {
   }
 }
 
+// COPY: replies recorded from redis-server 7.0.15, except DB: reel has
+// only database 0, so any other DB is out of range (as SELECT says).
+TEST(KeyCommands, CopyStringsAndOptions) {
+  testing::CommandHarness h;
+  h.Run({"SET", "k", "v"});
+  EXPECT_EQ(h.Run({"COPY", "k", "k2"}), ":1\r\n"s);
+  EXPECT_EQ(h.Run({"GET", "k2"}), "$1\r\nv\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "k", "k2"}), ":0\r\n"s);
+  h.Run({"SET", "k", "new"});
+  EXPECT_EQ(h.Run({"COPY", "k", "k2", "REPLACE"}), ":1\r\n"s);
+  EXPECT_EQ(h.Run({"GET", "k2"}), "$3\r\nnew\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "k", "k"}), "-ERR source and destination objects are the same\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "nokey", "x"}), ":0\r\n"s);
+  EXPECT_EQ(h.Run({"EXISTS", "x"}), ":0\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "k", "k3", "DB", "0"}), ":1\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "k", "k4", "DB", "1"}), "-ERR DB index is out of range\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "k", "k4", "DB", "abc"}),
+            "-ERR value is not an integer or out of range\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "k", "k4", "DB", "4294967296"}),
+            "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "k", "k4", "DB"}), "-ERR syntax error\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "k", "k4", "FOO"}), "-ERR syntax error\r\n"s);
+  EXPECT_EQ(h.Run({"COPY", "k"}), "-ERR wrong number of arguments for 'copy' command\r\n"s);
+  EXPECT_EQ(h.Run({"EXISTS", "k4"}), ":0\r\n"s);
+}
+
+TEST(KeyCommands, CopyIsDeepAndKeepsTheTtl) {
+  testing::CommandHarness h;
+  MakeHash(h, "h");
+  EXPECT_EQ(h.Run({"COPY", "h", "h2"}), ":1\r\n"s);
+  // Changing the copy leaves the original alone.
+  std::get<HashValue>(*h.db().Lookup("h2")).Set("f", "changed");
+  EXPECT_EQ(*std::get<HashValue>(*h.db().Lookup("h")).Find("f"), "v");
+  ZSetValue big;
+  big.Set("m", -0.0);
+  big.skiplist = true;
+  h.db().Add("z", Object(std::move(big)));
+  EXPECT_EQ(h.Run({"COPY", "z", "z2"}), ":1\r\n"s);
+  EXPECT_TRUE(std::get<ZSetValue>(*h.db().Lookup("z2")).skiplist);
+
+  h.Run({"SET", "t", "v", "EX", "100"});
+  EXPECT_EQ(h.Run({"COPY", "t", "t2"}), ":1\r\n"s);
+  EXPECT_EQ(h.Run({"TTL", "t2"}), ":100\r\n"s);
+  // REPLACE drops the destination's own TTL and type.
+  h.Run({"SET", "plain", "x"});
+  MakeList(h, "l");
+  h.Run({"EXPIRE", "l", "50"});
+  EXPECT_EQ(h.Run({"COPY", "plain", "l", "REPLACE"}), ":1\r\n"s);
+  EXPECT_EQ(h.Run({"TYPE", "l"}), "+string\r\n"s);
+  EXPECT_EQ(h.Run({"TTL", "l"}), ":-1\r\n"s);
+  // An expired source is gone.
+  h.Run({"SET", "soon", "v", "PX", "10"});
+  h.AdvanceMs(20);
+  EXPECT_EQ(h.Run({"COPY", "soon", "later"}), ":0\r\n"s);
+  EXPECT_EQ(h.Run({"EXISTS", "later"}), ":0\r\n"s);
+}
+
 }  // namespace
 }  // namespace reel

@@ -13,10 +13,14 @@
 // returned, or 0 when nothing is left. An element present for the whole scan
 // has a hash that either lies below the cursor (returned by an earlier call)
 // or at or above it (returned by this or a later call), whatever is added,
-// removed or rehashed in between, so it is returned exactly once. The cost is
-// O(N) per call instead of Redis's O(COUNT), because finding the next
-// hashes means looking at every element; small aggregates never page (see
-// the families), so this only applies to big ones.
+// removed or rehashed in between, so it is returned exactly once.
+//
+// The cost is O(N) per call instead of Redis's O(COUNT), because finding the
+// next hashes means looking at every element. So that a whole iteration
+// stays O(N) too (not O(N^2 / COUNT)), a call returns at least N /
+// kMaxScanSteps elements: COUNT is only a hint in Redis as well (it returns
+// small aggregates whole whatever COUNT says). With the default COUNT of
+// 10, aggregates of up to 10 * kMaxScanSteps elements page exactly by COUNT.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +28,7 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -59,6 +64,9 @@ inline uint64_t ScanHash(std::string_view name) {
   return std::hash<std::string_view>{}(name);
 }
 
+// A hash-order scan of N elements takes at most about this many calls.
+inline constexpr uint64_t kMaxScanSteps = 64;
+
 template <typename T>
 struct ScanBatch {
   std::vector<const T*> items;  // in ascending hash order
@@ -66,12 +74,14 @@ struct ScanBatch {
 };
 
 // One step of a hash-order scan (see the file comment) over any container
-// of T; name_of(const T&) gives the name an element is hashed by.
-template <typename Container, typename NameOf>
-ScanBatch<typename Container::value_type> HashOrderScan(const Container& container,
-                                                        uint64_t cursor, uint64_t count,
-                                                        NameOf name_of) {
-  using T = typename Container::value_type;
+// of T; name_of(const T&) gives the name an element is hashed by. Returns
+// at least `count` elements unless the scan ends.
+template <typename Container, typename NameOf,
+          typename T = std::remove_cvref_t<decltype(*std::declval<const Container&>().begin())>>
+ScanBatch<T> HashOrderScan(const Container& container, uint64_t cursor, uint64_t count,
+                           NameOf name_of) {
+  const uint64_t size = container.size();
+  count = std::max(count, (size + kMaxScanSteps - 1) / kMaxScanSteps);
   std::vector<std::pair<uint64_t, const T*>> candidates;
   for (const T& item : container) {
     uint64_t h = ScanHash(name_of(item));

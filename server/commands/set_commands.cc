@@ -14,6 +14,7 @@
 
 #include "core/kernel.h"
 #include "server/command.h"
+#include "server/commands/scan_support.h"
 #include "server/keyspace.h"
 #include "server/numbers.h"
 #include "server/reply.h"
@@ -73,25 +74,32 @@ SetValue::const_iterator RandomMember(const SetValue& set, uint64_t r) {
   return set.find(*it);
 }
 
-// Replies with members as an array. Redis 7.0 keeps a set of at most 512
-// integers as an intset, listed in numeric order; any other set comes from a
-// dict whose order depends on a per-process seed. So members that could form
-// an intset are sorted numerically: exactly Redis's reply in the first case,
-// one of its possible replies otherwise.
-void ReplyMembers(CommandContext& ctx, Members& members) {
-  if (members.size() <= kMaxIntsetEntries) {
-    std::vector<std::pair<int64_t, const std::string*>> numeric;
-    numeric.reserve(members.size());
-    for (const std::string* m : members) {
-      std::optional<int64_t> v = ParseInt64(*m);
-      if (!v) break;
-      numeric.emplace_back(*v, m);
-    }
-    if (numeric.size() == members.size()) {
-      std::sort(numeric.begin(), numeric.end());
-      for (size_t i = 0; i < numeric.size(); i++) members[i] = numeric[i].second;
-    }
+// Redis 7.0 keeps a set of at most 512 integers as an intset, which lists
+// its members in numeric order. If `members` could form one, stores them
+// in that order in *sorted and returns true.
+bool SortAsIntset(const Members& members, Members* sorted) {
+  if (members.size() > kMaxIntsetEntries) return false;
+  std::vector<std::pair<int64_t, const std::string*>> numeric;
+  numeric.reserve(members.size());
+  for (const std::string* m : members) {
+    std::optional<int64_t> v = ParseInt64(*m);
+    if (!v) return false;
+    numeric.emplace_back(*v, m);
   }
+  std::sort(numeric.begin(), numeric.end());
+  sorted->clear();
+  sorted->reserve(numeric.size());
+  for (const auto& [value, m] : numeric) sorted->push_back(m);
+  return true;
+}
+
+// Replies with members as an array. Members that could form an intset are
+// sorted numerically: exactly Redis's reply when the set is an intset;
+// any other set comes from a dict whose order depends on a per-process
+// seed, so this is one of its possible replies.
+void ReplyMembers(CommandContext& ctx, Members& members) {
+  Members sorted;
+  if (SortAsIntset(members, &sorted)) members = std::move(sorted);
   ctx.reply.ArrayLen(static_cast<int64_t>(members.size()));
   for (const std::string* m : members) ctx.reply.Bulk(*m);
 }
@@ -323,11 +331,11 @@ void SRandMemberCommand(CommandContext& ctx) {
   ctx.reply.Bulk(*RandomMember(AsSet(e), ctx.kernel.RandomU64()));
 }
 
-// Looks up every key of argv[first..]; a missing key is null (an empty set).
-// Returns false after a WRONGTYPE reply.
-bool LookupSets(CommandContext& ctx, size_t first, std::vector<const SetValue*>* sets) {
-  sets->reserve(ctx.argv.size() - first);
-  for (size_t i = first; i < ctx.argv.size(); i++) {
+// Looks up the keys argv[first..end); a missing key is null (an empty
+// set). Returns false after a WRONGTYPE reply.
+bool LookupSets(CommandContext& ctx, size_t first, size_t end, std::vector<const SetValue*>* sets) {
+  sets->reserve(end - first);
+  for (size_t i = first; i < end; i++) {
     bool wrong = false;
     Keyspace::Entry* e = FindSet(ctx, ctx.argv[i], &wrong);
     if (wrong) return false;
@@ -390,7 +398,7 @@ Members Combine(SetOp op, const std::vector<const SetValue*>& sets) {
 // SINTER/SUNION/SDIFF key [key ...]
 void CombineCommand(CommandContext& ctx, SetOp op) {
   std::vector<const SetValue*> sets;
-  if (!LookupSets(ctx, 1, &sets)) return;
+  if (!LookupSets(ctx, 1, ctx.argv.size(), &sets)) return;
   Members result = Combine(op, sets);
   ReplyMembers(ctx, result);
 }
@@ -400,7 +408,7 @@ void CombineCommand(CommandContext& ctx, SetOp op) {
 // deleted when the result is empty.
 void CombineStoreCommand(CommandContext& ctx, SetOp op) {
   std::vector<const SetValue*> sets;
-  if (!LookupSets(ctx, 2, &sets)) return;
+  if (!LookupSets(ctx, 2, ctx.argv.size(), &sets)) return;
   Members result = Combine(op, sets);
   if (result.empty()) {
     ctx.db.Delete(ctx.argv[1]);
@@ -435,6 +443,92 @@ void SUnionStoreCommand(CommandContext& ctx) {
 }
 void SDiffStoreCommand(CommandContext& ctx) {
   CombineStoreCommand(ctx, SetOp::kDiff);
+}
+
+// SINTERCARD numkeys key [key ...] [LIMIT limit]: the size of the
+// intersection, counted up to LIMIT (0 = no limit).
+void SInterCardCommand(CommandContext& ctx) {
+  const size_t argc = ctx.argv.size();
+  // getRangeLongFromObjectOrReply with one message for garbage and < 1.
+  std::optional<int64_t> numkeys = ParseInt64(ctx.argv[1]);
+  if (!numkeys || *numkeys < 1) {
+    ctx.reply.Error("numkeys should be greater than 0");
+    return;
+  }
+  if (*numkeys > static_cast<int64_t>(argc) - 2) {
+    ctx.reply.Error("Number of keys can't be greater than number of args");
+    return;
+  }
+  const size_t end = 2 + static_cast<size_t>(*numkeys);
+  uint64_t limit = 0;
+  for (size_t j = end; j < argc; j++) {
+    std::string_view opt = ctx.argv[j].substr(0, ctx.argv[j].find('\0'));
+    if (EqualsIgnoreCase(opt, "limit") && j + 1 < argc) {
+      std::optional<int64_t> l = ParseInt64(ctx.argv[++j]);
+      if (!l || *l < 0) {
+        ctx.reply.Error("LIMIT can't be negative");
+        return;
+      }
+      limit = static_cast<uint64_t>(*l);
+    } else {
+      ctx.reply.SyntaxError();
+      return;
+    }
+  }
+  std::vector<const SetValue*> sets;
+  if (!LookupSets(ctx, 2, end, &sets)) return;
+  for (const SetValue* s : sets) {
+    if (s == nullptr) {
+      ctx.reply.Integer(0);
+      return;
+    }
+  }
+  std::stable_sort(sets.begin(), sets.end(),
+                   [](const SetValue* a, const SetValue* b) { return a->size() < b->size(); });
+  uint64_t cardinality = 0;
+  for (const std::string& m : *sets[0]) {
+    bool everywhere = true;
+    for (size_t j = 1; j < sets.size() && everywhere; j++)
+      if (sets[j] != sets[0] && sets[j]->count(m) == 0) everywhere = false;
+    if (!everywhere) continue;
+    if (++cardinality == limit) break;
+  }
+  ctx.reply.Integer(static_cast<int64_t>(cardinality));
+}
+
+// SSCAN key cursor [MATCH pattern] [COUNT count]. A set Redis would keep as
+// an intset (at most 512 integers) is returned whole, in numeric order,
+// with cursor 0, whatever the cursor; any other set is a dict in Redis 7.0
+// (listpack sets came in 7.2) and pages in hash order (scan_support.h).
+void SScanCommand(CommandContext& ctx) {
+  std::optional<uint64_t> cursor = ParseScanCursor(ctx.argv[2]);
+  if (!cursor) {
+    ctx.reply.Error("invalid cursor");
+    return;
+  }
+  bool wrong = false;
+  Keyspace::Entry* e = FindSet(ctx, ctx.argv[1], &wrong);
+  if (wrong) return;
+  if (e == nullptr) {
+    ReplyEmptyScan(ctx);
+    return;
+  }
+  ScanOptions options;
+  if (!ParseScanOptionsOrReply(ctx, 3, &options)) return;
+  const SetValue& set = AsSet(e);
+  Members members;
+  uint64_t next = 0;
+  if (!SortAsIntset(AllMembers(set), &members)) {
+    ScanBatch<std::string> batch = HashOrderScan(
+        set, *cursor, options.count, [](const std::string& m) -> std::string_view { return m; });
+    members = std::move(batch.items);
+    next = batch.next_cursor;
+  }
+  std::erase_if(members, [&](const std::string* m) { return !ScanMatches(options, *m); });
+  ctx.reply.ArrayLen(2);
+  ctx.reply.Bulk(std::to_string(next));
+  ctx.reply.ArrayLen(static_cast<int64_t>(members.size()));
+  for (const std::string* m : members) ctx.reply.Bulk(*m);
 }
 
 // SMOVE source destination member
@@ -496,6 +590,10 @@ void RegisterSetCommands(CommandTable& t) {
               "Add multiple sets and store the resulting set in a key"});
   t.Register({"sdiffstore", -3, SDiffStoreCommand, kCmdWrite | kCmdDenyOom, 1, -1, 1, "set",
               "Subtract multiple sets and store the resulting set in a key"});
+  t.Register({"sintercard", -3, SInterCardCommand, kCmdReadonly, 0, 0, 0, "set",
+              "Intersect multiple sets and return the cardinality of the result"});
+  t.Register({"sscan", -3, SScanCommand, kCmdReadonly, 1, 1, 1, "set",
+              "Incrementally iterate Set elements"});
   t.Register({"smove", 4, SMoveCommand, kCmdWrite | kCmdFast, 1, 2, 1, "set",
               "Move a member from one set to another"});
 }

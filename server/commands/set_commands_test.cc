@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/commands/command_test_harness.h"
+#include "server/commands/scan_test_support.h"
 
 namespace reel {
 namespace {
@@ -271,6 +272,86 @@ TEST_F(SetCommands, RegisteredWithRedisMetadata) {
   EXPECT_EQ(h.table().Find("spop")->flags, kCmdWrite | kCmdFast);
   EXPECT_EQ(h.table().Find("srandmember")->flags, kCmdReadonly);
   EXPECT_EQ(h.table().Find("smove")->last_key, 2);
+}
+
+TEST_F(SetCommands, InterCardCountsUpToTheLimit) {
+  h.Run({"SADD", "A", "1", "2", "3", "4"});
+  h.Run({"SADD", "B", "2", "3", "4", "5"});
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "A", "B"}), ":3\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "A", "B", "LIMIT", "2"}), ":2\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "A", "B", "limit", "0"}), ":3\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "A", "B", "LIMIT", "10"}), ":3\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "1", "A"}), ":4\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "A", "A"}), ":4\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "A", "nokey"}), ":0\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "1", "A", "LIMIT", "3", "LIMIT", "1"}), ":1\r\n");
+}
+
+TEST_F(SetCommands, InterCardErrors) {
+  h.Run({"SADD", "A", "1"});
+  // A missing key does not stop the type check of the keys after it.
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "nokey", "str"}), kWrongType);
+  EXPECT_EQ(h.Run({"SINTERCARD", "0", "A"}), "-ERR numkeys should be greater than 0\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "abc", "A"}), "-ERR numkeys should be greater than 0\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "3", "A", "B"}),
+            "-ERR Number of keys can't be greater than number of args\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "A", "B", "LIMIT", "-1"}),
+            "-ERR LIMIT can't be negative\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "A", "B", "LIMIT", "x"}), "-ERR LIMIT can't be negative\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "2", "A", "B", "LIMIT"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "1", "A", "B"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(h.Run({"SINTERCARD", "1"}),
+            "-ERR wrong number of arguments for 'sintercard' command\r\n");
+}
+
+// SSCAN of a set Redis keeps as an intset: all of it, in numeric order,
+// with cursor 0, whatever the cursor (Redis 7.0.15's replies).
+TEST_F(SetCommands, ScanOfIntsetReturnsAllInNumericOrder) {
+  h.Run({"SADD", "ints", "10", "-5", "3"});
+  EXPECT_EQ(h.Run({"SSCAN", "ints", "99"}),
+            "*2\r\n$1\r\n0\r\n*3\r\n$2\r\n-5\r\n$1\r\n3\r\n$2\r\n10\r\n");
+  EXPECT_EQ(h.Run({"SSCAN", "ints", "0", "MATCH", "-*"}), "*2\r\n$1\r\n0\r\n*1\r\n$2\r\n-5\r\n");
+  EXPECT_EQ(h.Run({"SSCAN", "nokey", "0"}), "*2\r\n$1\r\n0\r\n*0\r\n");
+  EXPECT_EQ(h.Run({"SSCAN", "str", "0"}), kWrongType);
+  EXPECT_EQ(h.Run({"SSCAN", "ints", "x"}), "-ERR invalid cursor\r\n");
+  EXPECT_EQ(h.Run({"SSCAN", "ints", "0", "COUNT", "0"}), "-ERR syntax error\r\n");
+  for (int i = 0; i < 509; i++) h.Run({"SADD", "ints", std::to_string(1000 + i)});
+  testing::ScanReply page = testing::ParseScanReply(h.Run({"SSCAN", "ints", "0", "COUNT", "1"}));
+  EXPECT_EQ(page.cursor, "0");
+  ASSERT_EQ(page.items.size(), 512u);
+  EXPECT_EQ(page.items.front(), "-5");
+  EXPECT_EQ(page.items.back(), "1508");
+}
+
+// Any other set is a dict in Redis 7.0: it pages, every member once.
+TEST_F(SetCommands, ScanOfOtherSetsPages) {
+  for (int i = 0; i < 50; i++) h.Run({"SADD", "s", "m" + std::to_string(i)});
+  int calls = 0;
+  std::vector<std::string> got = testing::ScanToEnd(h, "SSCAN", "s", {}, &calls);
+  EXPECT_EQ(calls, 5);  // COUNT defaults to 10
+  EXPECT_EQ(got.size(), 50u);
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), 50u);
+  got = testing::ScanToEnd(h, "SSCAN", "s", {"MATCH", "m1*", "COUNT", "3"});
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()),
+            (std::set<std::string>{"m1", "m10", "m11", "m12", "m13", "m14", "m15", "m16", "m17",
+                                   "m18", "m19"}));
+  // 513 integers are past the intset limit.
+  for (int i = 0; i < 513; i++) h.Run({"SADD", "many", std::to_string(i)});
+  testing::ScanReply page = testing::ParseScanReply(h.Run({"SSCAN", "many", "0"}));
+  EXPECT_NE(page.cursor, "0");
+  EXPECT_EQ(page.items.size(), 10u);
+}
+
+TEST_F(SetCommands, ScanAndInterCardRegisteredWithRedisMetadata) {
+  const CommandSpec* sscan = h.table().Find("sscan");
+  ASSERT_NE(sscan, nullptr);
+  EXPECT_EQ(sscan->arity, -3);
+  EXPECT_EQ(sscan->flags, kCmdReadonly);
+  const CommandSpec* sintercard = h.table().Find("sintercard");
+  ASSERT_NE(sintercard, nullptr);
+  EXPECT_EQ(sintercard->arity, -3);
+  // Keys are found through numkeys (movablekeys): no legacy key range.
+  EXPECT_EQ(sintercard->first_key, 0);
 }
 
 }  // namespace

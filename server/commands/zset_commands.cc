@@ -11,10 +11,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "server/command.h"
+#include "server/commands/scan_support.h"
 #include "server/keyspace.h"
 #include "server/numbers.h"
 #include "server/reply.h"
@@ -54,6 +56,14 @@ constexpr size_t kMaxListpackValue = 64;
 // The score as Redis stores it: a listpack keeps -0 as the integer 0.
 double StoredScore(const ZSetValue& zset, double score) {
   return (!zset.skiplist && score == 0) ? 0.0 : score;
+}
+
+// zsetAdd of a new member: a listpack that would outgrow its limits
+// becomes a skiplist first, so the member lands there with its exact score.
+void AddNewMember(ZSetValue& zset, std::string_view member, double score) {
+  if (zset.size() + 1 > kMaxListpackEntries || member.size() > kMaxListpackValue)
+    zset.skiplist = true;
+  zset.Set(member, StoredScore(zset, score));
 }
 
 // ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...], and
@@ -123,9 +133,7 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
       auto it = zset.scores.find(member);
       if (it == zset.scores.end()) {
         if (xx) continue;
-        if (zset.size() + 1 > kMaxListpackEntries || member.size() > kMaxListpackValue)
-          zset.skiplist = true;
-        zset.Set(member, StoredScore(zset, score));
+        AddNewMember(zset, member, score);
         added++;
         processed++;
         last_score = score;
@@ -451,30 +459,28 @@ void ReplyElements(CommandContext& ctx, const std::vector<TreeIt>& items, bool w
   }
 }
 
-// Z[REV]RANGE by index.
-void RangeByRank(CommandContext& ctx, const Tree& tree, int64_t start, int64_t end, bool reverse,
-                 bool withscores) {
+// Z[REV]RANGE by index: the elements from rank start to end (negative =
+// from the end), in the requested direction.
+std::vector<TreeIt> RangeByRank(const Tree& tree, int64_t start, int64_t end, bool reverse) {
+  std::vector<TreeIt> out;
   const int64_t len = static_cast<int64_t>(tree.size());
   if (start < 0) start = len + start;
   if (end < 0) end = len + end;
   if (start < 0) start = 0;
-  if (start > end || start >= len) {
-    ctx.reply.EmptyArray();
-    return;
-  }
+  if (start > end || start >= len) return out;
   if (end >= len) end = len - 1;
   const int64_t n = end - start + 1;
-  ctx.reply.ArrayLen(withscores ? n * 2 : n);
+  out.reserve(static_cast<size_t>(n));
   TreeIt it = tree.find_by_order(static_cast<size_t>(reverse ? len - 1 - start : start));
   for (int64_t i = 0; i < n; i++) {
-    ctx.reply.Bulk(it->second);
-    if (withscores) ctx.reply.Double(it->first);
+    out.push_back(it);
     if (reverse) {
       if (it != tree.begin()) --it;
     } else {
       ++it;
     }
   }
+  return out;
 }
 
 // The by-score and by-lex walk: skip `offset` elements from `first` without
@@ -506,16 +512,21 @@ std::vector<TreeIt> WalkRange(const Tree& tree, TreeIt first, bool reverse, int6
   return out;
 }
 
+void StoreRange(CommandContext& ctx, const std::vector<TreeIt>& items, bool by_rank);
+
 // zrangeGenericCommand: ZRANGE with its BYSCORE/BYLEX/REV/LIMIT/WITHSCORES
 // options, and the older ZREVRANGE / Z[REV]RANGEBY{SCORE,LEX} forms, which
 // fix the type and direction (so those words are syntax errors there).
-void RangeGeneric(CommandContext& ctx, RangeType type, Direction direction) {
+// ZRANGESTORE (store = true) reads its source at argv[2], takes no
+// WITHSCORES, and stores the range at argv[1] instead of replying it.
+void RangeGeneric(CommandContext& ctx, RangeType type, Direction direction, bool store = false) {
+  const size_t key_index = store ? 2 : 1;
   bool withscores = false;
   int64_t offset = 0, limit = -1;
-  for (size_t j = 4; j < ctx.argv.size(); j++) {
+  for (size_t j = key_index + 3; j < ctx.argv.size(); j++) {
     const size_t left = ctx.argv.size() - j - 1;
     std::string_view opt = ctx.argv[j];
-    if (EqualsIgnoreCase(opt, "withscores")) {
+    if (!store && EqualsIgnoreCase(opt, "withscores")) {
       withscores = true;
     } else if (EqualsIgnoreCase(opt, "limit") && left >= 2) {
       std::optional<int64_t> o = ParseInt64(ctx.argv[j + 1]);
@@ -553,7 +564,7 @@ void RangeGeneric(CommandContext& ctx, RangeType type, Direction direction) {
     return;
   }
   // Reversed score and lex ranges are written max first.
-  std::string_view min_arg = ctx.argv[2], max_arg = ctx.argv[3];
+  std::string_view min_arg = ctx.argv[key_index + 1], max_arg = ctx.argv[key_index + 2];
   if (reverse && type != RangeType::kRank) std::swap(min_arg, max_arg);
 
   int64_t start = 0, end = 0;
@@ -579,34 +590,60 @@ void RangeGeneric(CommandContext& ctx, RangeType type, Direction direction) {
   }
 
   bool wrong = false;
-  Keyspace::Entry* e = FindZSet(ctx, ctx.argv[1], &wrong);
+  Keyspace::Entry* e = FindZSet(ctx, ctx.argv[key_index], &wrong);
   if (wrong) return;
-  if (e == nullptr) {
-    ctx.reply.EmptyArray();
+  std::vector<TreeIt> items;
+  if (e != nullptr) {
+    const ZSetValue& zset = AsZSet(e);
+    const Tree& tree = zset.tree;
+    if (type == RangeType::kRank) {
+      items = RangeByRank(tree, start, end, reverse);
+    } else if (type == RangeType::kScore) {
+      TreeIt first =
+          reverse ? LastInScoreRange(tree, score_range) : FirstInScoreRange(tree, score_range);
+      auto in_range = [&](const std::pair<double, std::string>& el) {
+        return reverse ? score_range.GteMin(el.first) : score_range.LteMax(el.first);
+      };
+      items = WalkRange(tree, first, reverse, offset, limit, in_range);
+    } else {
+      TreeIt first = reverse ? LastInLexRange(zset, lex_range) : FirstInLexRange(zset, lex_range);
+      auto in_range = [&](const std::pair<double, std::string>& el) {
+        return reverse ? lex_range.GteMin(el.second) : lex_range.LteMax(el.second);
+      };
+      items = WalkRange(tree, first, reverse, offset, limit, in_range);
+    }
+  }
+  if (store) {
+    StoreRange(ctx, items, type == RangeType::kRank);
+  } else {
+    ReplyElements(ctx, items, withscores);
+  }
+}
+
+// Stores a ZRANGESTORE result at argv[1] (zrangeResultBeginStore and
+// friends): an empty result deletes the destination. Redis starts a rank
+// range of more than 128 elements as a skiplist and anything else as a
+// listpack that converts as members are added, which decides whether a -0
+// score keeps its sign.
+void StoreRange(CommandContext& ctx, const std::vector<TreeIt>& items, bool by_rank) {
+  if (items.empty()) {
+    ctx.db.Delete(ctx.argv[1]);
+    ctx.reply.Integer(0);
     return;
   }
-  const Tree& tree = AsZSet(e).tree;
-  if (type == RangeType::kRank) {
-    RangeByRank(ctx, tree, start, end, reverse, withscores);
-  } else if (type == RangeType::kScore) {
-    TreeIt first =
-        reverse ? LastInScoreRange(tree, score_range) : FirstInScoreRange(tree, score_range);
-    auto in_range = [&](const std::pair<double, std::string>& el) {
-      return reverse ? score_range.GteMin(el.first) : score_range.LteMax(el.first);
-    };
-    ReplyElements(ctx, WalkRange(tree, first, reverse, offset, limit, in_range), withscores);
-  } else {
-    const ZSetValue& zset = AsZSet(e);
-    TreeIt first = reverse ? LastInLexRange(zset, lex_range) : FirstInLexRange(zset, lex_range);
-    auto in_range = [&](const std::pair<double, std::string>& el) {
-      return reverse ? lex_range.GteMin(el.second) : lex_range.LteMax(el.second);
-    };
-    ReplyElements(ctx, WalkRange(tree, first, reverse, offset, limit, in_range), false);
-  }
+  ZSetValue stored;
+  stored.skiplist = by_rank && items.size() > kMaxListpackEntries;
+  for (TreeIt it : items) AddNewMember(stored, it->second, it->first);
+  ctx.db.Set(ctx.argv[1], Object(std::move(stored)));
+  ctx.reply.Integer(static_cast<int64_t>(items.size()));
 }
 
 void ZRangeCommand(CommandContext& ctx) {
   RangeGeneric(ctx, RangeType::kAuto, Direction::kAuto);
+}
+// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
+void ZRangeStoreCommand(CommandContext& ctx) {
+  RangeGeneric(ctx, RangeType::kAuto, Direction::kAuto, true);
 }
 void ZRevRangeCommand(CommandContext& ctx) {
   RangeGeneric(ctx, RangeType::kRank, Direction::kReverse);
@@ -793,6 +830,230 @@ void ZPopMaxCommand(CommandContext& ctx) {
   PopGeneric(ctx, true);
 }
 
+// ---------------------------------------------------------------- ZSCAN
+
+// A score as a listpack stores it (zzlInsertAt): an integral value within
+// +-2^62 as an integer, anything else as d2string writes it (%.17g, or
+// "inf"/"-inf"). ZSCAN of a listpack replies these stored strings.
+std::string ListpackScore(double score) {
+  constexpr double kLimit = static_cast<double>(INT64_MAX / 2);
+  if (score >= -kLimit && score <= kLimit) {
+    const int64_t whole = static_cast<int64_t>(score);
+    if (static_cast<double>(whole) == score) return std::to_string(whole);
+  }
+  return FormatDouble(score);
+}
+
+// ZSCAN key cursor [MATCH pattern] [COUNT count]. A listpack sorted set is
+// returned whole, in score order, with cursor 0, whatever the cursor, as
+// Redis does; a skiplist one pages in hash order (scan_support.h), its
+// scores formatted as %.17Lg (identical to %.17g for a double).
+void ZScanCommand(CommandContext& ctx) {
+  std::optional<uint64_t> cursor = ParseScanCursor(ctx.argv[2]);
+  if (!cursor) {
+    ctx.reply.Error("invalid cursor");
+    return;
+  }
+  bool wrong = false;
+  Keyspace::Entry* e = FindZSet(ctx, ctx.argv[1], &wrong);
+  if (wrong) return;
+  if (e == nullptr) {
+    ReplyEmptyScan(ctx);
+    return;
+  }
+  ScanOptions options;
+  if (!ParseScanOptionsOrReply(ctx, 3, &options)) return;
+  const ZSetValue& zset = AsZSet(e);
+  std::vector<std::pair<std::string_view, std::string>> found;  // member, score text
+  uint64_t next = 0;
+  if (!zset.skiplist) {
+    for (const auto& [score, member] : zset.tree)
+      if (ScanMatches(options, member)) found.emplace_back(member, ListpackScore(score));
+  } else {
+    using Scored = std::pair<const std::string, double>;
+    ScanBatch<Scored> batch =
+        HashOrderScan(zset.scores, *cursor, options.count,
+                      [](const Scored& m) -> std::string_view { return m.first; });
+    for (const Scored* m : batch.items)
+      if (ScanMatches(options, m->first)) found.emplace_back(m->first, FormatDouble(m->second));
+    next = batch.next_cursor;
+  }
+  ctx.reply.ArrayLen(2);
+  ctx.reply.Bulk(std::to_string(next));
+  ctx.reply.ArrayLen(static_cast<int64_t>(found.size()) * 2);
+  for (const auto& [member, score] : found) {
+    ctx.reply.Bulk(member);
+    ctx.reply.Bulk(score);
+  }
+}
+
+// ------------------------------------------------ ZUNIONSTORE / ZINTERSTORE
+
+// One input of ZUNIONSTORE/ZINTERSTORE: a sorted set, or a set whose
+// members all score 1, or a missing key (empty).
+struct OpSource {
+  const ZSetValue* zset = nullptr;
+  const SetValue* set = nullptr;
+  double weight = 1.0;
+
+  size_t size() const { return zset ? zset->size() : (set ? set->size() : 0); }
+  // Calls visit(member, score) for every element.
+  template <typename F>
+  void ForEach(F&& visit) const {
+    if (zset != nullptr) {
+      for (const auto& [member, score] : zset->scores) visit(std::string_view(member), score);
+    } else if (set != nullptr) {
+      for (const std::string& member : *set) visit(std::string_view(member), 1.0);
+    }
+  }
+  std::optional<double> Find(std::string_view member) const {
+    if (zset != nullptr) {
+      auto it = zset->scores.find(member);
+      if (it != zset->scores.end()) return it->second;
+    } else if (set != nullptr && set->count(member) != 0) {
+      return 1.0;
+    }
+    return std::nullopt;
+  }
+};
+
+enum class Aggregate { kSum, kMin, kMax };
+
+// zunionInterAggregate: +inf plus -inf is taken as 0, not NaN.
+void AggregateInto(double* target, double value, Aggregate aggregate) {
+  switch (aggregate) {
+    case Aggregate::kSum:
+      *target += value;
+      if (std::isnan(*target)) *target = 0.0;
+      break;
+    case Aggregate::kMin: *target = value < *target ? value : *target; break;
+    case Aggregate::kMax: *target = value > *target ? value : *target; break;
+  }
+}
+
+// A weighted input score; inf * 0 is taken as 0, not NaN.
+double Weighted(double score, double weight) {
+  double v = score * weight;
+  return std::isnan(v) ? 0.0 : v;
+}
+
+// ZUNIONSTORE/ZINTERSTORE destination numkeys key [key ...] [WEIGHTS w ...]
+// [AGGREGATE SUM|MIN|MAX] (zunionInterDiffGenericCommand): keys are looked
+// up (WRONGTYPE for anything but a set or sorted set) before the options
+// are parsed, as in Redis.
+void UnionInterStore(CommandContext& ctx, bool is_union) {
+  const char* name = is_union ? "zunionstore" : "zinterstore";
+  const int64_t argc = static_cast<int64_t>(ctx.argv.size());
+  std::optional<int64_t> setnum = ParseInt64(ctx.argv[2]);
+  if (!setnum) {
+    ctx.reply.NotInteger();
+    return;
+  }
+  if (*setnum < 1) {
+    ctx.reply.Error(std::string("at least 1 input key is needed for '") + name + "' command");
+    return;
+  }
+  if (*setnum > argc - 3) {
+    ctx.reply.SyntaxError();
+    return;
+  }
+  const size_t n = static_cast<size_t>(*setnum);
+  std::vector<OpSource> sources(n);
+  for (size_t i = 0; i < n; i++) {
+    Keyspace::Entry* e = ctx.db.Find(ctx.argv[3 + i]);
+    if (e == nullptr) continue;
+    if (TypeOf(e->value) == ValueType::kZSet) {
+      sources[i].zset = &AsZSet(e);
+    } else if (TypeOf(e->value) == ValueType::kSet) {
+      sources[i].set = &std::get<SetValue>(e->value);
+    } else {
+      ctx.reply.WrongType();
+      return;
+    }
+  }
+  Aggregate aggregate = Aggregate::kSum;
+  for (size_t j = 3 + n; j < ctx.argv.size();) {
+    const size_t remaining = ctx.argv.size() - j;
+    std::string_view opt = ctx.argv[j].substr(0, ctx.argv[j].find('\0'));
+    if (remaining >= n + 1 && EqualsIgnoreCase(opt, "weights")) {
+      j++;
+      for (size_t i = 0; i < n; i++, j++) {
+        std::optional<double> w = ParseDouble(ctx.argv[j]);
+        if (!w) {
+          ctx.reply.Error("weight value is not a float");
+          return;
+        }
+        sources[i].weight = *w;
+      }
+    } else if (remaining >= 2 && EqualsIgnoreCase(opt, "aggregate")) {
+      std::string_view how = ctx.argv[j + 1].substr(0, ctx.argv[j + 1].find('\0'));
+      if (EqualsIgnoreCase(how, "sum")) {
+        aggregate = Aggregate::kSum;
+      } else if (EqualsIgnoreCase(how, "min")) {
+        aggregate = Aggregate::kMin;
+      } else if (EqualsIgnoreCase(how, "max")) {
+        aggregate = Aggregate::kMax;
+      } else {
+        ctx.reply.SyntaxError();
+        return;
+      }
+      j += 2;
+    } else {
+      ctx.reply.SyntaxError();
+      return;
+    }
+  }
+  // Smallest first, as Redis sorts (glibc's qsort is a stable merge sort
+  // here), which also fixes the order a SUM adds its terms in.
+  std::stable_sort(sources.begin(), sources.end(),
+                   [](const OpSource& a, const OpSource& b) { return a.size() < b.size(); });
+
+  // member -> aggregated score, members viewed in the sources (which stay
+  // untouched until the result is stored).
+  std::unordered_map<std::string_view, double, StringHash, StringEq> result;
+  if (is_union) {
+    for (const OpSource& src : sources) {
+      src.ForEach([&](std::string_view member, double score) {
+        double value = Weighted(score, src.weight);
+        auto [it, inserted] = result.try_emplace(member, value);
+        if (!inserted) AggregateInto(&it->second, value, aggregate);
+      });
+    }
+  } else if (sources[0].size() > 0) {
+    sources[0].ForEach([&](std::string_view member, double score) {
+      double total = Weighted(score, sources[0].weight);
+      for (size_t j = 1; j < n; j++) {
+        std::optional<double> other = sources[j].Find(member);
+        if (!other) return;
+        AggregateInto(&total, *other * sources[j].weight, aggregate);
+      }
+      result.emplace(member, total);
+    });
+  }
+  if (result.empty()) {
+    ctx.db.Delete(ctx.argv[1]);
+    ctx.reply.Integer(0);
+    return;
+  }
+  // Redis builds a skiplist and converts it to a listpack when it fits
+  // (zsetConvertToListpackIfNeeded); a listpack stores -0 as 0.
+  ZSetValue stored;
+  size_t longest = 0;
+  for (const auto& [member, score] : result) longest = std::max(longest, member.size());
+  stored.skiplist = result.size() > kMaxListpackEntries || longest > kMaxListpackValue;
+  for (const auto& [member, score] : result) stored.Set(member, StoredScore(stored, score));
+  const int64_t size = static_cast<int64_t>(stored.size());
+  ctx.db.Set(ctx.argv[1], Object(std::move(stored)));
+  ctx.reply.Integer(size);
+}
+
+void ZUnionStoreCommand(CommandContext& ctx) {
+  UnionInterStore(ctx, true);
+}
+void ZInterStoreCommand(CommandContext& ctx) {
+  UnionInterStore(ctx, false);
+}
+
 }  // namespace
 
 void RegisterZSetCommands(CommandTable& t) {
@@ -840,6 +1101,14 @@ void RegisterZSetCommands(CommandTable& t) {
               "Remove all members in a sorted set within the given scores"});
   t.Register({"zremrangebylex", 4, ZRemRangeByLexCommand, kCmdWrite, 1, 1, 1, "sorted-set",
               "Remove all members in a sorted set between the given lexicographical range"});
+  t.Register({"zrangestore", -5, ZRangeStoreCommand, kCmdWrite | kCmdDenyOom, 1, 2, 1, "sorted-set",
+              "Store a range of members from sorted set into another key"});
+  t.Register({"zunionstore", -4, ZUnionStoreCommand, kCmdWrite | kCmdDenyOom, 1, 1, 1, "sorted-set",
+              "Add multiple sorted sets and store the resulting sorted set in a new key"});
+  t.Register({"zinterstore", -4, ZInterStoreCommand, kCmdWrite | kCmdDenyOom, 1, 1, 1, "sorted-set",
+              "Intersect multiple sorted sets and store the resulting sorted set in a new key"});
+  t.Register({"zscan", -3, ZScanCommand, kCmdReadonly, 1, 1, 1, "sorted-set",
+              "Incrementally iterate sorted sets elements and associated scores"});
   t.Register({"zpopmin", -2, ZPopMinCommand, kCmdWrite | kCmdFast, 1, 1, 1, "sorted-set",
               "Remove and return members with the lowest scores in a sorted set"});
   t.Register({"zpopmax", -2, ZPopMaxCommand, kCmdWrite | kCmdFast, 1, 1, 1, "sorted-set",

@@ -2,10 +2,12 @@
 // 7.0.15 sent for the same command sequences.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "server/commands/command_test_harness.h"
+#include "server/commands/scan_test_support.h"
 
 namespace reel {
 namespace {
@@ -375,6 +377,163 @@ TEST_F(ZSetCommands, RegisteredWithRedisMetadata) {
   EXPECT_EQ(h.table().Find("zpopmin")->flags, kCmdWrite | kCmdFast);
   EXPECT_EQ(h.table().Find("zincrby")->arity, 4);
   EXPECT_EQ(h.table().Find("zcount")->flags, kCmdReadonly | kCmdFast);
+}
+
+// ZSCAN of a listpack sorted set: all of it in score order with cursor 0,
+// scores as the listpack stores them (integers within 2^62 as integers, so
+// 123456789012345678 reads back as 123456789012345680 and -0 as 0).
+TEST_F(ZSetCommands, ScanOfListpackReturnsStoredScores) {
+  h.Run({"ZADD", "z", "1.5", "a", "123456789012345678", "b", "-0", "c", "1e20", "d", "0.1", "e",
+         "inf", "f"});
+  EXPECT_EQ(
+      h.Run({"ZSCAN", "z", "0"}),
+      "*2\r\n$1\r\n0\r\n*12\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\ne\r\n$19\r\n0.10000000000000001\r\n"
+      "$1\r\na\r\n$3\r\n1.5\r\n$1\r\nb\r\n$18\r\n123456789012345680\r\n$1\r\nd\r\n$5\r\n1e+20"
+      "\r\n$1\r\nf\r\n$3\r\ninf\r\n");
+  EXPECT_EQ(
+      h.Run({"ZSCAN", "z", "7", "MATCH", "[a-c]"}),
+      "*2\r\n$1\r\n0\r\n*6\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\na\r\n$3\r\n1.5\r\n$1\r\nb\r\n$18\r\n"
+      "123456789012345680\r\n");
+  EXPECT_EQ(h.Run({"ZSCAN", "str", "0"}), kWrongType);
+  EXPECT_EQ(h.Run({"ZSCAN", "nokey", "0"}), "*2\r\n$1\r\n0\r\n*0\r\n");
+  EXPECT_EQ(h.Run({"ZSCAN", "z", "x"}), "-ERR invalid cursor\r\n");
+  EXPECT_EQ(h.Run({"ZSCAN", "z", "0", "COUNT", "-1"}), "-ERR syntax error\r\n");
+}
+
+// A skiplist sorted set pages; scores come as %.17g, -0 keeping its sign.
+TEST_F(ZSetCommands, ScanOfSkiplistPages) {
+  for (int i = 0; i < 130; i++)
+    h.Run({"ZADD", "z", std::to_string(i) + ".5", "m" + std::to_string(i)});
+  h.Run({"ZADD", "z", "-0", "neg", "123456789012345678", "big"});
+  int calls = 0;
+  std::vector<std::string> items = testing::ScanToEnd(h, "ZSCAN", "z", {"COUNT", "20"}, &calls);
+  EXPECT_EQ(calls, 7);
+  ASSERT_EQ(items.size(), 264u);
+  std::map<std::string, std::string> scores;
+  for (size_t i = 0; i < items.size(); i += 2) scores[items[i]] = items[i + 1];
+  EXPECT_EQ(scores.size(), 132u);
+  EXPECT_EQ(scores["m7"], "7.5");
+  EXPECT_EQ(scores["neg"], "-0");
+  EXPECT_EQ(scores["big"], "1.2345678901234568e+17");
+}
+
+TEST_F(ZSetCommands, UnionAndInterStore) {
+  h.Run({"ZADD", "za", "1", "a", "2", "b", "3", "c"});
+  h.Run({"ZADD", "zb", "10", "b", "20", "c", "30", "d"});
+  h.Run({"SADD", "sx", "a", "b", "x"});
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "2", "za", "zb", "WEIGHTS", "2", "3"}), ":4\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "out", "0", "-1", "WITHSCORES"}),
+            Bulks({"a", "2", "b", "34", "c", "66", "d", "90"}));
+  EXPECT_EQ(h.Run({"ZINTERSTORE", "out", "2", "za", "zb", "AGGREGATE", "MAX"}), ":2\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "out", "0", "-1", "WITHSCORES"}), Bulks({"b", "10", "c", "20"}));
+  // A set takes part with every score 1.
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "2", "za", "sx", "AGGREGATE", "MIN"}), ":4\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "out", "0", "-1", "WITHSCORES"}),
+            Bulks({"a", "1", "b", "1", "x", "1", "c", "3"}));
+  EXPECT_EQ(h.Run({"ZINTERSTORE", "out", "2", "sx", "za", "WEIGHTS", "5", "2"}), ":2\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "out", "0", "-1", "WITHSCORES"}), Bulks({"a", "7", "b", "9"}));
+  // inf + -inf and inf * 0 are 0, not NaN.
+  h.Run({"ZADD", "zi", "inf", "a"});
+  h.Run({"ZADD", "zn", "-inf", "a"});
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "2", "zi", "zn"}), ":1\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "out", "0", "-1", "WITHSCORES"}), Bulks({"a", "0"}));
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "1", "zi", "WEIGHTS", "0"}), ":1\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "out", "0", "-1", "WITHSCORES"}), Bulks({"a", "0"}));
+  // An empty result deletes the destination, whatever it held.
+  h.Run({"SET", "out", "x"});
+  EXPECT_EQ(h.Run({"ZINTERSTORE", "out", "2", "za", "nokey"}), ":0\r\n");
+  EXPECT_FALSE(Exists("out"));
+  // The destination may be a source.
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "za", "2", "za", "zb"}), ":4\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "za", "0", "-1", "WITHSCORES"}),
+            Bulks({"a", "1", "b", "12", "c", "23", "d", "30"}));
+}
+
+TEST_F(ZSetCommands, UnionAndInterStoreErrors) {
+  h.Run({"ZADD", "za", "1", "a"});
+  h.Run({"ZADD", "zb", "1", "b"});
+  const std::string syntax = "-ERR syntax error\r\n";
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "0", "za"}),
+            "-ERR at least 1 input key is needed for 'zunionstore' command\r\n");
+  EXPECT_EQ(h.Run({"ZINTERSTORE", "out", "-1", "za"}),
+            "-ERR at least 1 input key is needed for 'zinterstore' command\r\n");
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "abc", "za"}), kNotInteger);
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "3", "za", "zb"}), syntax);
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "2", "za", "zb", "WEIGHTS", "1"}), syntax);
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "2", "za", "zb", "WEIGHTS", "1", "x"}),
+            "-ERR weight value is not a float\r\n");
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "2", "za", "zb", "AGGREGATE", "avg"}), syntax);
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "2", "za", "zb", "WITHSCORES"}), syntax);
+  // Keys are type-checked before the options are read.
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "out", "2", "za", "str", "WEIGHTS", "x"}), kWrongType);
+  EXPECT_FALSE(Exists("out"));
+}
+
+// Redis builds the result as a skiplist and converts it to a listpack when
+// it fits (128 members of 64 bytes), and a listpack stores -0 as 0; ZSCORE
+// shows which one was built (Redis 7.0.15's replies).
+TEST_F(ZSetCommands, StoredResultsKeepRedisEncoding) {
+  for (int i = 0; i < 130; i++) h.Run({"ZADD", "src", std::to_string(i), "m" + std::to_string(i)});
+  h.Run({"ZADD", "src", "-0", "neg"});
+  h.Run({"ZADD", "small", "-0", "a", "1", "b"});
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "d", "1", "src"}), ":131\r\n");
+  EXPECT_EQ(h.Run({"ZSCORE", "d", "neg"}), "$2\r\n-0\r\n");
+  EXPECT_EQ(h.Run({"ZINTERSTORE", "d", "1", "src", "WEIGHTS", "1"}), ":131\r\n");
+  EXPECT_EQ(h.Run({"ZSCORE", "d", "neg"}), "$2\r\n-0\r\n");
+  EXPECT_EQ(h.Run({"ZUNIONSTORE", "d", "1", "small"}), ":2\r\n");
+  EXPECT_EQ(h.Run({"ZSCORE", "d", "a"}), "$1\r\n0\r\n");
+  // ZRANGESTORE: a rank range over 128 starts as a skiplist; a score range
+  // starts as a listpack and converts only when it outgrows it.
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "d", "src", "0", "-1"}), ":131\r\n");
+  EXPECT_EQ(h.Run({"ZSCORE", "d", "neg"}), "$2\r\n-0\r\n");
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "d", "src", "0", "10"}), ":11\r\n");
+  EXPECT_EQ(h.Run({"ZSCORE", "d", "neg"}), "$1\r\n0\r\n");
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "d", "src", "-inf", "+inf", "BYSCORE"}), ":131\r\n");
+  EXPECT_EQ(h.Run({"ZSCORE", "d", "neg"}), "$1\r\n0\r\n");
+}
+
+TEST_F(ZSetCommands, RangeStore) {
+  h.Run({"ZADD", "zr", "1", "a", "2", "b", "3", "c", "4", "d"});
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "zr", "1", "2", "REV"}), ":2\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "dst", "0", "-1", "WITHSCORES"}), Bulks({"b", "2", "c", "3"}));
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "zr", "(1", "+inf", "BYSCORE", "LIMIT", "1", "1"}),
+            ":1\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "dst", "0", "-1", "WITHSCORES"}), Bulks({"c", "3"}));
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "zr", "[b", "+", "BYLEX"}), ":3\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "dst", "0", "-1"}), Bulks({"b", "c", "d"}));
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "zr", "0", "-1", "WITHSCORES"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "zr", "0", "-1", "LIMIT", "0", "1"}),
+            "-ERR syntax error, LIMIT is only supported in combination with either BYSCORE or "
+            "BYLEX\r\n");
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "str", "0", "-1"}), kWrongType);
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "zr", "a", "b"}), kNotInteger);
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "zr", "0"}),
+            "-ERR wrong number of arguments for 'zrangestore' command\r\n");
+  // Empty ranges and missing sources delete the destination.
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "zr", "10", "20"}), ":0\r\n");
+  EXPECT_FALSE(Exists("dst"));
+  h.Run({"SET", "dst", "x"});
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "dst", "nokey", "0", "-1"}), ":0\r\n");
+  EXPECT_FALSE(Exists("dst"));
+  // The source may be the destination.
+  EXPECT_EQ(h.Run({"ZRANGESTORE", "zr", "zr", "1", "2"}), ":2\r\n");
+  EXPECT_EQ(h.Run({"ZRANGE", "zr", "0", "-1", "WITHSCORES"}), Bulks({"b", "2", "c", "3"}));
+}
+
+TEST_F(ZSetCommands, StoreAndScanRegisteredWithRedisMetadata) {
+  for (const char* name : {"zunionstore", "zinterstore"}) {
+    const CommandSpec* spec = h.table().Find(name);
+    ASSERT_NE(spec, nullptr) << name;
+    EXPECT_EQ(spec->arity, -4);
+    EXPECT_EQ(spec->flags, kCmdWrite | kCmdDenyOom);
+    EXPECT_EQ(spec->first_key, 1);
+    EXPECT_EQ(spec->last_key, 1);
+  }
+  const CommandSpec* zrangestore = h.table().Find("zrangestore");
+  ASSERT_NE(zrangestore, nullptr);
+  EXPECT_EQ(zrangestore->arity, -5);
+  EXPECT_EQ(zrangestore->last_key, 2);
+  EXPECT_EQ(h.table().Find("zscan")->flags, kCmdReadonly);
 }
 
 }  // namespace

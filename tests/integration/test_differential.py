@@ -225,7 +225,8 @@ LMOVE L L2 UP DOWN
 LPUSHX nolist a
 RPUSHX L2 z
 LRANGE L2 0 -1
-BLPOP L2 0.1
+# No BLPOP (or any blocking command): reel deliberately does not support
+# blocking commands; docs/server.md documents this.
 TYPE L2
 LPUSH k2new x
 RPUSH L
