@@ -37,7 +37,7 @@ struct StringEq {
 using ListValue = std::deque<std::string>;
 
 // Hash: field -> value, iterated in the order fields were first set. Redis
-// 7.0 keeps hashes of up to 128 fields in a listpack, so HGETALL/HKEYS/HVALS
+// 7.0 keeps hashes of up to 512 fields (Debian 7.0.15 default hash-max-listpack-entries) in a listpack, so HGETALL/HKEYS/HVALS
 // list them in insertion order (an update keeps the field's place); bigger
 // hashes use a dict whose order depends on a per-process random seed, so
 // insertion order is a faithful choice for every size.
