@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "replay/bundle.h"
+#include "replay/differential.h"
 #include "replay/model_schedule.h"
 #include "replay/replay_driver.h"
 
@@ -81,6 +82,49 @@ int RunRecordedSchedule(const ReplayCommandOptions& o, const replay::Bundle& bun
   return v.reproduced() ? 0 : 1;
 }
 
+// A bundle of another server: its recorded schedule is checked against the
+// kernel model, and its client streams are fed through reel-server's code
+// (differential replay).
+int RunForeignBundle(const ReplayCommandOptions& o, const replay::Bundle& bundle) {
+  replay::DifferentialReport d = replay::RunDifferential(bundle);
+  if (!d.ran) {
+    std::fprintf(stderr, "reel replay: %s\n", d.problem.c_str());
+    return 2;
+  }
+  replay::FidelityReport f = replay::RunModelSchedule(bundle);
+  bool same = d.replies_differing == 0;
+  if (o.json) {
+    nlohmann::ordered_json j;
+    j["verdict"] = same ? "same-replies" : "replies-differ";
+    j["schedule"] = "differential";
+    j["server"] = bundle.command_line.empty() ? "" : bundle.command_line[0];
+    j["connections"] = d.connections;
+    j["commands"] = d.commands;
+    j["replies_compared"] = d.replies_compared;
+    j["replies_differing"] = d.replies_differing;
+    j["nondeterministic_differing"] = d.nondeterministic_differing;
+    j["first_difference"] = d.first_difference;
+    j["model_epoll_wait_fidelity"] = f.epoll_wait.fraction();
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!o.quiet) {
+    std::printf("%s: recorded from %s; %llu replies on %llu connections fed through reel-server, "
+                "%llu differ",
+                same ? "SAME REPLIES" : "REPLIES DIFFER",
+                bundle.command_line.empty() ? "?" : bundle.command_line[0].c_str(),
+                static_cast<unsigned long long>(d.replies_compared),
+                static_cast<unsigned long long>(d.connections),
+                static_cast<unsigned long long>(d.replies_differing));
+    if (d.nondeterministic_differing)
+      std::printf(" (%llu replies of server-specific commands like INFO/TIME differ as expected)",
+                  static_cast<unsigned long long>(d.nondeterministic_differing));
+    std::printf(".\n");
+    if (!d.first_difference.empty()) std::printf("  first difference: %s\n", d.first_difference.c_str());
+    std::printf("  recorded schedule vs the kernel model: epoll_wait %.1f%%, read %.1f%%, accept %.1f%%\n",
+                100 * f.epoll_wait.fraction(), 100 * f.read.fraction(), 100 * f.accept.fraction());
+  }
+  return same ? 0 : 1;
+}
+
 }  // namespace
 
 int RunReplay(const ReplayCommandOptions& o) {
@@ -102,6 +146,7 @@ int RunReplay(const ReplayCommandOptions& o) {
     }
     return replay::RunModelScheduleCommand(bundle, mo, o.json, o.quiet);
   }
+  if (!replay::IsReelServerBundle(bundle)) return RunForeignBundle(o, bundle);
   return RunRecordedSchedule(o, bundle);
 }
 

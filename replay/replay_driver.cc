@@ -49,6 +49,8 @@ bool IsReelServer(const std::vector<std::string>& cmd) {
 
 }  // namespace
 
+bool IsReelServerBundle(const Bundle& bundle) { return IsReelServer(bundle.command_line); }
+
 ReplayVerdict ReplayRecorded(const Bundle& bundle, const ReplayOptions& options,
                              TimelineWriter* timeline) {
   ReplayVerdict v;

@@ -42,6 +42,9 @@ struct ReplayVerdict {
   std::string Describe() const;
 };
 
+// True when the bundle was recorded from reel-server (its own code can run).
+bool IsReelServerBundle(const Bundle& bundle);
+
 // Runs the recorded schedule. timeline may be null.
 ReplayVerdict ReplayRecorded(const Bundle& bundle, const ReplayOptions& options,
                              TimelineWriter* timeline);
