@@ -44,18 +44,18 @@ inline constexpr int kEpollCtlDel = 2;
 inline constexpr int kEpollCtlMod = 3;
 
 // Flags for epoll_create1 and accept4 / socket types.
-inline constexpr int kCloexec = 02000000;   // EPOLL_CLOEXEC == SOCK_CLOEXEC == O_CLOEXEC
-inline constexpr int kNonblock = 04000;     // SOCK_NONBLOCK == O_NONBLOCK
-inline constexpr int kSockStream = 1;       // SOCK_STREAM
+inline constexpr int kCloexec = 02000000;  // EPOLL_CLOEXEC == SOCK_CLOEXEC == O_CLOEXEC
+inline constexpr int kNonblock = 04000;    // SOCK_NONBLOCK == O_NONBLOCK
+inline constexpr int kSockStream = 1;      // SOCK_STREAM
 
 // Socket option levels and names used by the server.
-inline constexpr int kSolSocket = 1;      // SOL_SOCKET
-inline constexpr int kSoReuseAddr = 2;    // SO_REUSEADDR
-inline constexpr int kSoKeepAlive = 9;    // SO_KEEPALIVE
-inline constexpr int kIpProtoTcp = 6;     // IPPROTO_TCP
-inline constexpr int kTcpNoDelay = 1;     // TCP_NODELAY
-inline constexpr int kIpProtoIpv6 = 41;   // IPPROTO_IPV6
-inline constexpr int kIpv6V6Only = 26;    // IPV6_V6ONLY
+inline constexpr int kSolSocket = 1;     // SOL_SOCKET
+inline constexpr int kSoReuseAddr = 2;   // SO_REUSEADDR
+inline constexpr int kSoKeepAlive = 9;   // SO_KEEPALIVE
+inline constexpr int kIpProtoTcp = 6;    // IPPROTO_TCP
+inline constexpr int kTcpNoDelay = 1;    // TCP_NODELAY
+inline constexpr int kIpProtoIpv6 = 41;  // IPPROTO_IPV6
+inline constexpr int kIpv6V6Only = 26;   // IPV6_V6ONLY
 
 // shutdown() modes.
 inline constexpr int kShutRd = 0;

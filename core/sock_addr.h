@@ -14,9 +14,9 @@ inline constexpr int kAfInet = 2;    // AF_INET
 inline constexpr int kAfInet6 = 10;  // AF_INET6
 
 struct SockAddr {
-  int family = 0;                     // kAfInet or kAfInet6; 0 = unset
-  std::array<uint8_t, 16> addr{};     // IPv4 uses the first 4 bytes
-  uint16_t port = 0;                  // host byte order
+  int family = 0;                  // kAfInet or kAfInet6; 0 = unset
+  std::array<uint8_t, 16> addr{};  // IPv4 uses the first 4 bytes
+  uint16_t port = 0;               // host byte order
 
   bool operator==(const SockAddr&) const = default;
 

@@ -196,18 +196,22 @@ std::vector<std::vector<std::string>> SplitCommands(std::string_view s) {
 std::string Printable(std::string_view s) {
   std::string out;
   for (unsigned char c : s.substr(0, 120)) {
-    if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c < 0x20 || c >= 0x7f) out += "?";
-    else out.push_back(static_cast<char>(c));
+    if (c == '\r')
+      out += "\\r";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c < 0x20 || c >= 0x7f)
+      out += "?";
+    else
+      out.push_back(static_cast<char>(c));
   }
   return s.size() > 120 ? out + "..." : out;
 }
 
 bool NonDeterministic(const std::vector<std::string>& cmd) {
   static const std::set<std::string> kNames = {
-      "info", "time", "randomkey", "spop", "srandmember", "hrandfield", "client", "hello",
-      "command", "debug", "config", "slowlog", "memory", "object", "lastsave", "role"};
+      "info",    "time",  "randomkey", "spop",    "srandmember", "hrandfield", "client",   "hello",
+      "command", "debug", "config",    "slowlog", "memory",      "object",     "lastsave", "role"};
   if (cmd.empty()) return false;
   std::string n = cmd[0];
   for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -248,12 +252,14 @@ DifferentialReport RunDifferential(const Bundle& b) {
         steps.push_back({FeedStep::Type::kEof, io.fd, {}, "", r.ts_ns - b.start_mono_ns});
         continue;
       }
-      auto bytes = it->second->to_server.Bytes(io.stream_offset, static_cast<uint64_t>(r.result.value));
+      auto bytes =
+          it->second->to_server.Bytes(io.stream_offset, static_cast<uint64_t>(r.result.value));
       if (!bytes) {
         rep.problem = "bytes read on fd " + std::to_string(io.fd) + " are missing from the capture";
         return rep;
       }
-      steps.push_back({FeedStep::Type::kData, io.fd, {}, std::move(*bytes), r.ts_ns - b.start_mono_ns});
+      steps.push_back(
+          {FeedStep::Type::kData, io.fd, {}, std::move(*bytes), r.ts_ns - b.start_mono_ns});
     } else if (r.kind_enum() == trace::Kind::kClose) {
       fd_flow.erase(std::get<trace::CloseRec>(r.call).fd);
     }

@@ -75,9 +75,9 @@ class ModelRun {
                    what.c_str(), Neighbourhood(r.ts_ns).c_str());
     if (!report_.first_mismatch.empty()) return;
     report_.first_mismatch_seq = r.seq;
-    report_.first_mismatch = "seq " + std::to_string(r.seq) + " (" + r.kind_name() + ", t=" +
-                             std::to_string((r.ts_ns - b_.start_mono_ns) / 1000) + "us): " + what +
-                             Neighbourhood(r.ts_ns);
+    report_.first_mismatch = "seq " + std::to_string(r.seq) + " (" + r.kind_name() +
+                             ", t=" + std::to_string((r.ts_ns - b_.start_mono_ns) / 1000) +
+                             "us): " + what + Neighbourhood(r.ts_ns);
   }
 
   // The packets stamped within 200us of t, so a reader sees why.
@@ -188,7 +188,8 @@ class ModelRun {
   void Read(const TraceRecord& r) {
     const auto& c = std::get<trace::IoRec>(r.call);
     model::ModelSocket* s = model_.SocketByFd(c.fd);
-    if (s == nullptr || s->kind != model::ModelSocket::Kind::kStream) return;  // not a socket we know
+    if (s == nullptr || s->kind != model::ModelSocket::Kind::kStream)
+      return;  // not a socket we know
     ApplyNetUpTo(r.ts_ns);
     report_.read.calls++;
     SysResult m = model_.Read(c.fd, c.requested);
@@ -305,7 +306,7 @@ FidelityReport RunModelSchedule(const Bundle& bundle, const ModelScheduleOptions
 }
 
 int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& options, bool json,
-                             bool quiet) {
+                            bool quiet) {
   if (!bundle.has_pcap) {
     std::fprintf(stderr, "reel replay: the model schedule needs the packets: %s\n",
                  bundle.pcap_problem.c_str());
@@ -318,8 +319,8 @@ int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& op
     j["schedule"] = "model";
     j["verdict"] = ok ? "faithful" : "below-target";
     auto counts = [](const FidelityCounts& c) {
-      return nlohmann::ordered_json{{"calls", c.calls}, {"matches", c.matches},
-                                    {"fraction", c.fraction()}};
+      return nlohmann::ordered_json{
+          {"calls", c.calls}, {"matches", c.matches}, {"fraction", c.fraction()}};
     };
     j["epoll_wait"] = counts(f.epoll_wait);
     j["read"] = counts(f.read);

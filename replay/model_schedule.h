@@ -45,7 +45,7 @@ struct FidelityReport {
   FidelityCounts epoll_wait;  // same (fd, mask) list, same order
   FidelityCounts read;        // same byte count (or same errno)
   FidelityCounts write;
-  FidelityCounts accept;      // same connection (or both EAGAIN)
+  FidelityCounts accept;       // same connection (or both EAGAIN)
   std::string first_mismatch;  // with the recorded and modelled results and the packets around
   uint64_t first_mismatch_seq = 0;
   // Where epoll_wait disagreed, how (counts by reason).
@@ -61,6 +61,6 @@ FidelityReport RunModelSchedule(const Bundle& bundle, const ModelScheduleOptions
 // `reel replay --schedule model`: prints the fidelity report. Exit 0 when
 // epoll_wait fidelity is at least 95%, 1 below, 2 when it cannot run.
 int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& options, bool json,
-                             bool quiet);
+                            bool quiet);
 
 }  // namespace reel::replay

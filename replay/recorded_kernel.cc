@@ -36,16 +36,17 @@ bool SameEndpoint(const SockAddr& bound, const SockAddr& actual) {
 
 }  // namespace
 
-RecordedKernel::RecordedKernel(const Bundle& bundle, TimelineWriter* timeline,
-                               int64_t tolerance_ns)
-    : b_(bundle), timeline_(timeline), tolerance_ns_(tolerance_ns),
+RecordedKernel::RecordedKernel(const Bundle& bundle, TimelineWriter* timeline, int64_t tolerance_ns)
+    : b_(bundle),
+      timeline_(timeline),
+      tolerance_ns_(tolerance_ns),
       model_(model::ModelOptions{UINT64_MAX / 4}) {
   report_.records_total = b_.log.records.size();
 }
 
 std::string RecordedKernel::Context(const TraceRecord& r) const {
-  return "seq " + std::to_string(r.seq) + " (" + r.kind_name() + ", t=" +
-         std::to_string((r.ts_ns - b_.start_mono_ns) / 1000) + "us)";
+  return "seq " + std::to_string(r.seq) + " (" + r.kind_name() +
+         ", t=" + std::to_string((r.ts_ns - b_.start_mono_ns) / 1000) + "us)";
 }
 
 void RecordedKernel::Diverge(const std::string& why, const TraceRecord* at) {
@@ -71,9 +72,9 @@ const TraceRecord* RecordedKernel::Take(trace::Kind kind, const char* call_desc)
   }
   const TraceRecord& r = b_.log.records[next_];
   if (r.kind_enum() != kind) {
-    Diverge(std::string("the server called ") + call_desc + " where the recording has " +
-                Context(r),
-            &r);
+    Diverge(
+        std::string("the server called ") + call_desc + " where the recording has " + Context(r),
+        &r);
     return nullptr;
   }
   next_++;
@@ -140,8 +141,8 @@ SysResult RecordedKernel::EpollWait(int epfd, EpollEvent* events, int maxevents,
   if (!r) return SysResult::Ok(0);
   const auto& w = std::get<trace::EpollWaitRec>(r->call);
   if (w.epfd != epfd || w.maxevents != maxevents) {
-    Diverge("epoll_wait(epfd " + std::to_string(epfd) + ", maxevents " +
-                std::to_string(maxevents) + ") differs from the recorded one at " + Context(*r),
+    Diverge("epoll_wait(epfd " + std::to_string(epfd) + ", maxevents " + std::to_string(maxevents) +
+                ") differs from the recorded one at " + Context(*r),
             r);
     return SysResult::Ok(0);
   }
@@ -218,7 +219,8 @@ SysResult RecordedKernel::GetSockName(int fd, SockAddr* addr) {
   const TraceRecord* r = Take(trace::Kind::kGetSockName, "getsockname");
   if (!r) return SysResult::Error(EBADF);
   const auto& c = std::get<trace::GetSockNameRec>(r->call);
-  if (c.fd != fd) Diverge("getsockname on fd " + std::to_string(fd) + " differs from " + Context(*r), r);
+  if (c.fd != fd)
+    Diverge("getsockname on fd " + std::to_string(fd) + " differs from " + Context(*r), r);
   if (r->result.ok() && addr) *addr = c.addr;
   if (r->result.ok() && bound_.count(fd)) bound_[fd] = c.addr;  // port 0 resolved
   return r->result;
@@ -250,9 +252,8 @@ SysResult RecordedKernel::Accept4(int fd, SockAddr* peer, int flags) {
       size_t position = 0;
       SysResult m = model_.AcceptConnection(fd, cfd, st.flow->id, &position);
       if (!m.ok())
-        Inconsistent("accepted " + c.peer.ToString() +
-                         " before its handshake completed in the capture",
-                     *r);
+        Inconsistent(
+            "accepted " + c.peer.ToString() + " before its handshake completed in the capture", *r);
     }
   }
   if (timeline_) timeline_->Accept(now_ns_, fd, r->result, st.conn, c.peer.ToString());
@@ -353,8 +354,7 @@ SysResult RecordedKernel::Writev(int fd, const IoVec* iov, int iovcnt) {
   const TraceRecord* r = Take(trace::Kind::kWritev, "writev");
   if (!r) return SysResult::Error(EPIPE);
   std::string joined;
-  for (int i = 0; i < iovcnt; i++)
-    joined.append(static_cast<const char*>(iov[i].base), iov[i].len);
+  for (int i = 0; i < iovcnt; i++) joined.append(static_cast<const char*>(iov[i].base), iov[i].len);
   const auto& c = std::get<trace::IoRec>(r->call);
   if (c.fd != fd || c.requested != joined.size()) {
     Diverge("writev on fd " + std::to_string(fd) + " differs from " + Context(*r), r);
@@ -393,7 +393,10 @@ int64_t RecordedKernel::MonotonicNs() {
   const TraceRecord* r = Take(trace::Kind::kClock, "clock_gettime(CLOCK_MONOTONIC)");
   if (!r) return b_.start_mono_ns + now_ns_;
   const auto& c = std::get<trace::ClockRec>(r->call);
-  if (c.clock != trace::kClockMonotonic) Diverge("the server read CLOCK_MONOTONIC where the recording read CLOCK_REALTIME at " + Context(*r), r);
+  if (c.clock != trace::kClockMonotonic)
+    Diverge(
+        "the server read CLOCK_MONOTONIC where the recording read CLOCK_REALTIME at " + Context(*r),
+        r);
   return c.value;
 }
 
@@ -401,7 +404,10 @@ int64_t RecordedKernel::RealtimeNs() {
   const TraceRecord* r = Take(trace::Kind::kClock, "clock_gettime(CLOCK_REALTIME)");
   if (!r) return b_.start_mono_ns + b_.real_minus_mono_ns + now_ns_;
   const auto& c = std::get<trace::ClockRec>(r->call);
-  if (c.clock != trace::kClockRealtime) Diverge("the server read CLOCK_REALTIME where the recording read CLOCK_MONOTONIC at " + Context(*r), r);
+  if (c.clock != trace::kClockRealtime)
+    Diverge(
+        "the server read CLOCK_REALTIME where the recording read CLOCK_MONOTONIC at " + Context(*r),
+        r);
   return c.value;
 }
 
@@ -419,7 +425,9 @@ void RecordedKernel::RandomBytes(void* buf, size_t len) {
   std::memcpy(buf, c.bytes.data(), len);
 }
 
-void RecordedKernel::SleepNs(int64_t ns) { Take(trace::Kind::kSleep, "nanosleep"); }
+void RecordedKernel::SleepNs(int64_t ns) {
+  Take(trace::Kind::kSleep, "nanosleep");
+}
 
 int64_t RecordedKernel::ProcessId() {
   const TraceRecord* r = Take(trace::Kind::kProcessId, "getpid");

@@ -31,12 +31,12 @@ struct RecordedReport {
   bool diverged = false;      // the server made a call the recording does not have next
   std::string divergence;     // the first one, with context
   uint64_t divergence_seq = 0;
-  bool log_ended = false;     // the server went on after the last record (a cut recording)
+  bool log_ended = false;  // the server went on after the last record (a cut recording)
 
-  uint64_t bytes_read = 0;      // payload fed to the server from the pcap
-  uint64_t bytes_written = 0;   // payload the server wrote
-  uint64_t bytes_compared = 0;  // of those, compared with the pcap
-  uint64_t byte_mismatches = 0; // writes whose bytes differ from the pcap
+  uint64_t bytes_read = 0;       // payload fed to the server from the pcap
+  uint64_t bytes_written = 0;    // payload the server wrote
+  uint64_t bytes_compared = 0;   // of those, compared with the pcap
+  uint64_t byte_mismatches = 0;  // writes whose bytes differ from the pcap
   std::string first_byte_mismatch;
   uint64_t bytes_unverifiable = 0;  // written bytes the pcap does not hold (gaps, no pcap)
 
@@ -107,7 +107,7 @@ class RecordedKernel final : public Kernel {
   bool stopped_ = false;  // diverged or past the end: answer benignly, ask to stop
   model::KernelModel model_;
   std::map<int, FdState> fds_;
-  std::map<int, SockAddr> bound_;     // fd -> bound address
+  std::map<int, SockAddr> bound_;  // fd -> bound address
   std::map<uint32_t, int> listener_of_flow_;
   uint64_t next_conn_ = 1;
   RecordedReport report_;

@@ -23,17 +23,17 @@
 namespace reel {
 
 struct ReplayedCommand {
-  uint64_t conn = 0;   // stable connection id: 1, 2, ... in accept order
-  int64_t t_ns = 0;    // virtual time since the recording started
+  uint64_t conn = 0;  // stable connection id: 1, 2, ... in accept order
+  int64_t t_ns = 0;   // virtual time since the recording started
   std::vector<std::string> argv;
-  std::string reply;   // the exact RESP bytes the server produced
+  std::string reply;  // the exact RESP bytes the server produced
 };
 
 struct ReplayResult {
   bool loaded = false;  // false: the bundle could not be read (see error)
   std::string error;
-  bool reproduced = false;  // same call order, same bytes, same final keyspace
-  std::string verdict;      // the human-readable verdict, with the first divergence
+  bool reproduced = false;                // same call order, same bytes, same final keyspace
+  std::string verdict;                    // the human-readable verdict, with the first divergence
   std::vector<ReplayedCommand> commands;  // in execution order
   std::string timeline;                   // the JSON Lines timeline (docs/timeline.md)
 

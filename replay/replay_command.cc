@@ -107,20 +107,23 @@ int RunForeignBundle(const ReplayCommandOptions& o, const replay::Bundle& bundle
     j["model_epoll_wait_fidelity"] = f.epoll_wait.fraction();
     std::printf("%s\n", j.dump().c_str());
   } else if (!o.quiet) {
-    std::printf("%s: recorded from %s; %llu replies on %llu connections fed through reel-server, "
-                "%llu differ",
-                same ? "SAME REPLIES" : "REPLIES DIFFER",
-                bundle.command_line.empty() ? "?" : bundle.command_line[0].c_str(),
-                static_cast<unsigned long long>(d.replies_compared),
-                static_cast<unsigned long long>(d.connections),
-                static_cast<unsigned long long>(d.replies_differing));
+    std::printf(
+        "%s: recorded from %s; %llu replies on %llu connections fed through reel-server, "
+        "%llu differ",
+        same ? "SAME REPLIES" : "REPLIES DIFFER",
+        bundle.command_line.empty() ? "?" : bundle.command_line[0].c_str(),
+        static_cast<unsigned long long>(d.replies_compared),
+        static_cast<unsigned long long>(d.connections),
+        static_cast<unsigned long long>(d.replies_differing));
     if (d.nondeterministic_differing)
       std::printf(" (%llu replies of server-specific commands like INFO/TIME differ as expected)",
                   static_cast<unsigned long long>(d.nondeterministic_differing));
     std::printf(".\n");
-    if (!d.first_difference.empty()) std::printf("  first difference: %s\n", d.first_difference.c_str());
-    std::printf("  recorded schedule vs the kernel model: epoll_wait %.1f%%, read %.1f%%, accept %.1f%%\n",
-                100 * f.epoll_wait.fraction(), 100 * f.read.fraction(), 100 * f.accept.fraction());
+    if (!d.first_difference.empty())
+      std::printf("  first difference: %s\n", d.first_difference.c_str());
+    std::printf(
+        "  recorded schedule vs the kernel model: epoll_wait %.1f%%, read %.1f%%, accept %.1f%%\n",
+        100 * f.epoll_wait.fraction(), 100 * f.read.fraction(), 100 * f.accept.fraction());
   }
   return same ? 0 : 1;
 }

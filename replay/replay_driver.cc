@@ -49,7 +49,9 @@ bool IsReelServer(const std::vector<std::string>& cmd) {
 
 }  // namespace
 
-bool IsReelServerBundle(const Bundle& bundle) { return IsReelServer(bundle.command_line); }
+bool IsReelServerBundle(const Bundle& bundle) {
+  return IsReelServer(bundle.command_line);
+}
 
 ReplayVerdict ReplayRecorded(const Bundle& bundle, const ReplayOptions& options,
                              TimelineWriter* timeline) {
@@ -107,7 +109,8 @@ std::string ReplayVerdict::Describe() const {
        " recorded calls matched in order; ";
   s += std::to_string(report.bytes_compared) + " written bytes compared with the capture, " +
        std::to_string(report.byte_mismatches) + " writes differ";
-  if (report.bytes_unverifiable) s += " (" + std::to_string(report.bytes_unverifiable) + " not in the capture)";
+  if (report.bytes_unverifiable)
+    s += " (" + std::to_string(report.bytes_unverifiable) + " not in the capture)";
   s += "; ";
   if (digest_checked) {
     s += digest_reproduced ? "final keyspace digest matches" : "final keyspace digest differs";
@@ -116,13 +119,14 @@ std::string ReplayVerdict::Describe() const {
   }
   s += "; " + std::to_string(commands) + " commands.";
   if (report.diverged) s += "\n  first divergence: " + report.divergence;
-  if (!report.first_byte_mismatch.empty()) s += "\n  first byte difference: " + report.first_byte_mismatch;
+  if (!report.first_byte_mismatch.empty())
+    s += "\n  first byte difference: " + report.first_byte_mismatch;
   if (digest_checked && !digest_reproduced)
     s += "\n  digest recorded " + digest_recorded + ", replayed " + digest_replayed;
   if (report.model_inconsistencies)
     s += "\n  model check: " + std::to_string(report.model_inconsistencies) + " of " +
-         std::to_string(report.model_checks) + " recorded results disagree with the capture; first: " +
-         report.first_inconsistency;
+         std::to_string(report.model_checks) +
+         " recorded results disagree with the capture; first: " + report.first_inconsistency;
   if (cut) s += "\n  the recording ends before the server stopped; replay stopped at the cut.";
   return s;
 }

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "replay/bundle.h"
-#include "replay/reel_replay.h"
 #include "replay/recorded_kernel.h"
+#include "replay/reel_replay.h"
 #include "replay/timeline.h"
 
 namespace reel::replay {
@@ -23,20 +23,21 @@ struct ReplayOptions {
 };
 
 struct ReplayVerdict {
-  bool runnable = true;      // false: the bundle cannot be replayed (why in `problem`)
+  bool runnable = true;  // false: the bundle cannot be replayed (why in `problem`)
   std::string problem;
   bool order_reproduced = false;
   bool bytes_reproduced = false;
   bool digest_checked = false;  // false when the recording has no final digest (cut)
   bool digest_reproduced = false;
   std::string digest_recorded, digest_replayed;
-  bool cut = false;             // the recording ends before the server stopped
+  bool cut = false;  // the recording ends before the server stopped
   uint64_t commands = 0;
   uint64_t connections = 0;
   RecordedReport report;
 
   bool reproduced() const {
-    return runnable && order_reproduced && bytes_reproduced && (!digest_checked || digest_reproduced);
+    return runnable && order_reproduced && bytes_reproduced &&
+           (!digest_checked || digest_reproduced);
   }
   // One paragraph for people: what matched, and the first thing that did not.
   std::string Describe() const;

@@ -11,11 +11,20 @@ std::string MaskString(uint32_t ev) {
   static constexpr struct {
     uint32_t bit;
     const char* name;
-  } kNames[] = {{kEpollIn, "IN"},   {kEpollPri, "PRI"},     {kEpollOut, "OUT"},
-                {kEpollErr, "ERR"}, {kEpollHup, "HUP"},     {0x040, "RDNORM"},
-                {0x080, "RDBAND"},  {0x100, "WRNORM"},      {0x200, "WRBAND"},
-                {kEpollRdHup, "RDHUP"}, {kEpollExclusive, "EXCLUSIVE"}, {kEpollWakeup, "WAKEUP"},
-                {kEpollOneShot, "ONESHOT"}, {kEpollEt, "ET"}};
+  } kNames[] = {{kEpollIn, "IN"},
+                {kEpollPri, "PRI"},
+                {kEpollOut, "OUT"},
+                {kEpollErr, "ERR"},
+                {kEpollHup, "HUP"},
+                {0x040, "RDNORM"},
+                {0x080, "RDBAND"},
+                {0x100, "WRNORM"},
+                {0x200, "WRBAND"},
+                {kEpollRdHup, "RDHUP"},
+                {kEpollExclusive, "EXCLUSIVE"},
+                {kEpollWakeup, "WAKEUP"},
+                {kEpollOneShot, "ONESHOT"},
+                {kEpollEt, "ET"}};
   std::string s;
   uint32_t rest = ev;
   for (const auto& n : kNames) {

@@ -23,7 +23,12 @@ enum ClientFlag : uint32_t {
 class Client {
  public:
   Client(uint64_t id, int fd, const SockAddr& peer, const SockAddr& local, int64_t now_ms)
-      : id_(id), fd_(fd), peer_(peer), local_(local), ctime_ms_(now_ms), last_interaction_ms_(now_ms) {}
+      : id_(id),
+        fd_(fd),
+        peer_(peer),
+        local_(local),
+        ctime_ms_(now_ms),
+        last_interaction_ms_(now_ms) {}
 
   uint64_t id() const { return id_; }
   int fd() const { return fd_; }

@@ -23,13 +23,13 @@ using Argv = std::vector<std::string_view>;
 // Everything a command may touch. Family commands (strings, lists, ...) use
 // db, reply, argv and now_ms; server commands also reach the Server.
 struct CommandContext {
-  Server* server;      // null in unit tests of pure keyspace commands
-  Client* client;      // null in unit tests of pure keyspace commands
+  Server* server;  // null in unit tests of pure keyspace commands
+  Client* client;  // null in unit tests of pure keyspace commands
   Keyspace& db;
   Kernel& kernel;
   const Argv& argv;
   Reply& reply;
-  int64_t now_ms;      // unix time in ms, read once for this command
+  int64_t now_ms;  // unix time in ms, read once for this command
 };
 
 using CommandProc = void (*)(CommandContext& ctx);
@@ -50,12 +50,12 @@ enum CommandFlag : uint32_t {
 };
 
 struct CommandSpec {
-  const char* name;   // lowercase
-  int arity;          // >0 exact, <0 at least -arity (argv[0] included)
+  const char* name;  // lowercase
+  int arity;         // >0 exact, <0 at least -arity (argv[0] included)
   CommandProc proc;
   uint32_t flags;
-  int first_key;      // 0 if the command takes no keys
-  int last_key;       // -1 = last argument
+  int first_key;  // 0 if the command takes no keys
+  int last_key;   // -1 = last argument
   int key_step;
   const char* group;  // "string", "list", "server", ... (COMMAND DOCS)
   const char* summary;

@@ -6,7 +6,9 @@
 namespace reel {
 
 EventLoop::EventLoop(Kernel& kernel, int setsize, int maxevents)
-    : kernel_(kernel), maxevents_(maxevents > 0 ? maxevents : 1), events_(setsize),
+    : kernel_(kernel),
+      maxevents_(maxevents > 0 ? maxevents : 1),
+      events_(setsize),
       fired_(maxevents_) {}
 
 EventLoop::~EventLoop() {
@@ -112,9 +114,9 @@ int EventLoop::ProcessTimeEvents() {
     }
     now = kernel_.MonotonicMs();
   }
-  timers_.erase(std::remove_if(timers_.begin(), timers_.end(),
-                               [](const TimeEvent& t) { return t.deleted; }),
-                timers_.end());
+  timers_.erase(
+      std::remove_if(timers_.begin(), timers_.end(), [](const TimeEvent& t) { return t.deleted; }),
+      timers_.end());
   return processed;
 }
 

@@ -97,8 +97,8 @@ class EventLoop {
   Kernel& kernel_;
   int epfd_ = -1;
   int maxevents_;
-  std::vector<FileEvent> events_;       // indexed by fd
-  std::vector<EpollEvent> fired_;       // epoll_wait output
+  std::vector<FileEvent> events_;  // indexed by fd
+  std::vector<EpollEvent> fired_;  // epoll_wait output
   std::vector<TimeEvent> timers_;
   int64_t next_timer_id_ = 0;
   BeforeSleepProc before_sleep_ = nullptr;

@@ -56,9 +56,13 @@ uint64_t Keyspace::ReverseBits(uint64_t v) {
 
 Keyspace::Keyspace(uint64_t hash_seed) : seed_(hash_seed), buckets_(kInitialBuckets, nullptr) {}
 
-Keyspace::~Keyspace() { Clear(); }
+Keyspace::~Keyspace() {
+  Clear();
+}
 
-uint64_t Keyspace::Hash(std::string_view key) const { return SeededHash(key, seed_); }
+uint64_t Keyspace::Hash(std::string_view key) const {
+  return SeededHash(key, seed_);
+}
 
 Keyspace::Entry** Keyspace::Slot(std::string_view key, uint64_t h) {
   Entry** link = &buckets_[h & (buckets_.size() - 1)];

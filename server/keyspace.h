@@ -23,10 +23,10 @@ class Keyspace {
   struct Entry {
     std::string key;
     Object value;
-    int64_t expire_ms = -1;   // absolute unix time in ms, or -1
+    int64_t expire_ms = -1;  // absolute unix time in ms, or -1
     uint64_t hash = 0;
-    Entry* next = nullptr;    // bucket chain
-    size_t expire_slot = 0;   // index in expiring_ when expire_ms >= 0
+    Entry* next = nullptr;   // bucket chain
+    size_t expire_slot = 0;  // index in expiring_ when expire_ms >= 0
   };
 
   explicit Keyspace(uint64_t hash_seed);

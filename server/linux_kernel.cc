@@ -28,7 +28,8 @@ static_assert(kEpollCtlAdd == EPOLL_CTL_ADD && kEpollCtlDel == EPOLL_CTL_DEL &&
               kEpollCtlMod == EPOLL_CTL_MOD);
 static_assert(kCloexec == SOCK_CLOEXEC && kCloexec == EPOLL_CLOEXEC && kNonblock == SOCK_NONBLOCK);
 static_assert(kSockStream == SOCK_STREAM && kAfInet == AF_INET && kAfInet6 == AF_INET6);
-static_assert(kSolSocket == SOL_SOCKET && kSoReuseAddr == SO_REUSEADDR && kSoKeepAlive == SO_KEEPALIVE);
+static_assert(kSolSocket == SOL_SOCKET && kSoReuseAddr == SO_REUSEADDR &&
+              kSoKeepAlive == SO_KEEPALIVE);
 static_assert(kIpProtoTcp == IPPROTO_TCP && kTcpNoDelay == TCP_NODELAY);
 static_assert(kIpProtoIpv6 == IPPROTO_IPV6 && kIpv6V6Only == IPV6_V6ONLY);
 static_assert(kShutRd == SHUT_RD && kShutWr == SHUT_WR && kShutRdWr == SHUT_RDWR);
@@ -38,9 +39,13 @@ namespace {
 
 volatile sig_atomic_t g_stop_requested = 0;  // written only by the signal handler
 
-void OnStopSignal(int) { g_stop_requested = 1; }
+void OnStopSignal(int) {
+  g_stop_requested = 1;
+}
 
-SysResult FromRet(int64_t ret) { return ret < 0 ? SysResult::Error(errno) : SysResult::Ok(ret); }
+SysResult FromRet(int64_t ret) {
+  return ret < 0 ? SysResult::Error(errno) : SysResult::Ok(ret);
+}
 
 socklen_t ToSockaddr(const SockAddr& a, sockaddr_storage* ss) {
   std::memset(ss, 0, sizeof *ss);
@@ -86,7 +91,9 @@ struct LinuxKernel::EpollBuffer {
 };
 
 LinuxKernel::LinuxKernel() : scratch_(new EpollBuffer) {}
-LinuxKernel::~LinuxKernel() { delete scratch_; }
+LinuxKernel::~LinuxKernel() {
+  delete scratch_;
+}
 
 void LinuxKernel::InstallStopSignals() {
   struct sigaction sa {};
@@ -98,7 +105,9 @@ void LinuxKernel::InstallStopSignals() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-SysResult LinuxKernel::EpollCreate(int flags) { return FromRet(epoll_create1(flags)); }
+SysResult LinuxKernel::EpollCreate(int flags) {
+  return FromRet(epoll_create1(flags));
+}
 
 SysResult LinuxKernel::EpollCtl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
   epoll_event ev{};
@@ -134,7 +143,9 @@ SysResult LinuxKernel::Bind(int fd, const SockAddr& addr) {
   return FromRet(bind(fd, reinterpret_cast<sockaddr*>(&ss), len));
 }
 
-SysResult LinuxKernel::Listen(int fd, int backlog) { return FromRet(listen(fd, backlog)); }
+SysResult LinuxKernel::Listen(int fd, int backlog) {
+  return FromRet(listen(fd, backlog));
+}
 
 SysResult LinuxKernel::Accept4(int fd, SockAddr* peer, int flags) {
   sockaddr_storage ss{};
@@ -153,7 +164,9 @@ SysResult LinuxKernel::GetSockName(int fd, SockAddr* addr) {
   return SysResult::Ok(0);
 }
 
-SysResult LinuxKernel::Read(int fd, void* buf, size_t len) { return FromRet(read(fd, buf, len)); }
+SysResult LinuxKernel::Read(int fd, void* buf, size_t len) {
+  return FromRet(read(fd, buf, len));
+}
 
 SysResult LinuxKernel::Write(int fd, const void* buf, size_t len) {
   return FromRet(write(fd, buf, len));
@@ -163,12 +176,20 @@ SysResult LinuxKernel::Writev(int fd, const IoVec* iov, int iovcnt) {
   return FromRet(writev(fd, reinterpret_cast<const iovec*>(iov), iovcnt));
 }
 
-SysResult LinuxKernel::Close(int fd) { return FromRet(close(fd)); }
+SysResult LinuxKernel::Close(int fd) {
+  return FromRet(close(fd));
+}
 
-SysResult LinuxKernel::Shutdown(int fd, int how) { return FromRet(shutdown(fd, how)); }
+SysResult LinuxKernel::Shutdown(int fd, int how) {
+  return FromRet(shutdown(fd, how));
+}
 
-int64_t LinuxKernel::MonotonicNs() { return ClockNs(CLOCK_MONOTONIC); }
-int64_t LinuxKernel::RealtimeNs() { return ClockNs(CLOCK_REALTIME); }
+int64_t LinuxKernel::MonotonicNs() {
+  return ClockNs(CLOCK_MONOTONIC);
+}
+int64_t LinuxKernel::RealtimeNs() {
+  return ClockNs(CLOCK_REALTIME);
+}
 
 void LinuxKernel::RandomBytes(void* buf, size_t len) {
   auto* p = static_cast<uint8_t*>(buf);
@@ -195,8 +216,12 @@ void LinuxKernel::SleepNs(int64_t ns) {
   }
 }
 
-int64_t LinuxKernel::ProcessId() { return getpid(); }
+int64_t LinuxKernel::ProcessId() {
+  return getpid();
+}
 
-bool LinuxKernel::StopRequested() { return g_stop_requested != 0; }
+bool LinuxKernel::StopRequested() {
+  return g_stop_requested != 0;
+}
 
 }  // namespace reel

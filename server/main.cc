@@ -22,8 +22,7 @@ int main(int argc, char** argv) {
   app.add_option("--maxclients", config.maxclients, "maximum connected clients")
       ->check(CLI::Range(1, 1000000));
   app.add_option("--hz", config.hz, "serverCron frequency")->check(CLI::Range(1, 500));
-  app.add_option("--maxevents", config.maxevents,
-                 "epoll_wait maxevents (default maxclients+128)")
+  app.add_option("--maxevents", config.maxevents, "epoll_wait maxevents (default maxclients+128)")
       ->check(CLI::Range(1, 10000000));
   app.add_option("--loglevel", loglevel, "debug|verbose|notice|warning")
       ->check(CLI::IsMember({"debug", "verbose", "notice", "warning"}));

@@ -37,10 +37,10 @@ struct StringEq {
 using ListValue = std::deque<std::string>;
 
 // Hash: field -> value, iterated in the order fields were first set. Redis
-// 7.0 keeps hashes of up to 512 fields (Debian 7.0.15 default hash-max-listpack-entries) in a listpack, so HGETALL/HKEYS/HVALS
-// list them in insertion order (an update keeps the field's place); bigger
-// hashes use a dict whose order depends on a per-process random seed, so
-// insertion order is a faithful choice for every size.
+// 7.0 keeps hashes of up to 512 fields (Debian 7.0.15 default hash-max-listpack-entries) in a
+// listpack, so HGETALL/HKEYS/HVALS list them in insertion order (an update keeps the field's
+// place); bigger hashes use a dict whose order depends on a per-process random seed, so insertion
+// order is a faithful choice for every size.
 class HashValue {
  public:
   struct Field {
@@ -137,7 +137,9 @@ struct ZSetValue {
 
 using Object = std::variant<std::string, ListValue, HashValue, SetValue, ZSetValue>;
 
-inline ValueType TypeOf(const Object& o) { return static_cast<ValueType>(o.index()); }
+inline ValueType TypeOf(const Object& o) {
+  return static_cast<ValueType>(o.index());
+}
 // "string", "list", "hash", "set", "zset" as TYPE prints them.
 const char* TypeName(ValueType t);
 

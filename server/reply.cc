@@ -51,7 +51,9 @@ void Reply::BulkInt(int64_t v) {
   Bulk(std::string_view(buf, static_cast<size_t>(end - buf)));
 }
 
-void Reply::Double(double v) { Bulk(FormatDouble(v)); }
+void Reply::Double(double v) {
+  Bulk(FormatDouble(v));
+}
 
 void Reply::ArrayLen(int64_t n) {
   out_.push_back('*');
@@ -62,9 +64,15 @@ void Reply::ArrayLen(int64_t n) {
 void Reply::WrongType() {
   Error("-WRONGTYPE Operation against a key holding the wrong kind of value");
 }
-void Reply::NotInteger() { Error("value is not an integer or out of range"); }
-void Reply::NotFloat() { Error("value is not a valid float"); }
-void Reply::SyntaxError() { Error("syntax error"); }
+void Reply::NotInteger() {
+  Error("value is not an integer or out of range");
+}
+void Reply::NotFloat() {
+  Error("value is not a valid float");
+}
+void Reply::SyntaxError() {
+  Error("syntax error");
+}
 void Reply::WrongArity(std::string_view command) {
   std::string msg = "wrong number of arguments for '";
   msg.append(command);

@@ -12,18 +12,18 @@ class Reply {
  public:
   explicit Reply(std::string& out) : out_(out) {}
 
-  void Status(std::string_view s);          // +s\r\n
+  void Status(std::string_view s);  // +s\r\n
   void Ok() { out_.append("+OK\r\n", 5); }
   // -ERR-style error. If msg does not start with an error code (an uppercase
   // word such as WRONGTYPE), "ERR " is prepended, as addReplyError does.
   void Error(std::string_view msg);
-  void Integer(int64_t v);                  // :v\r\n
-  void Bulk(std::string_view s);            // $len\r\ns\r\n
-  void BulkInt(int64_t v);                  // an integer as a bulk string
-  void Double(double v);                    // a bulk string, Redis's RESP2 format
+  void Integer(int64_t v);        // :v\r\n
+  void Bulk(std::string_view s);  // $len\r\ns\r\n
+  void BulkInt(int64_t v);        // an integer as a bulk string
+  void Double(double v);          // a bulk string, Redis's RESP2 format
   void Null() { out_.append("$-1\r\n", 5); }
   void NullArray() { out_.append("*-1\r\n", 5); }
-  void ArrayLen(int64_t n);                 // *n\r\n
+  void ArrayLen(int64_t n);  // *n\r\n
   void EmptyArray() { out_.append("*0\r\n", 4); }
   void Raw(std::string_view s) { out_.append(s); }
 

@@ -134,8 +134,7 @@ ParseStatus RequestParser::ParseInline(std::string_view buf, size_t* pos,
 
 ParseStatus RequestParser::ParseMultibulk(std::string_view buf, size_t* pos,
                                           const ParserLimits& limits,
-                                          std::vector<std::string_view>* argv,
-                                          std::string* error) {
+                                          std::vector<std::string_view>* argv, std::string* error) {
   const size_t base = *pos;  // command start; offsets below are relative to it
   size_t cur = base + cursor_;
 

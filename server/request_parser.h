@@ -17,7 +17,7 @@ namespace reel {
 struct ParserLimits {
   int64_t proto_max_bulk_len = 512ll * 1024 * 1024;  // proto-max-bulk-len
   size_t inline_max_size = 64 * 1024;                // PROTO_INLINE_MAX_SIZE
-  bool authenticated = true;  // false applies the unauthenticated limits
+  bool authenticated = true;                         // false applies the unauthenticated limits
 };
 
 enum class ParseStatus {
@@ -53,9 +53,9 @@ class RequestParser {
                              std::vector<std::string_view>* argv, std::string* error);
 
   Type type_ = Type::kUnknown;
-  int64_t multibulk_len_ = 0;   // arguments still to read
-  int64_t bulk_len_ = -1;       // length of the argument being read, or -1
-  size_t cursor_ = 0;           // resume offset, relative to the command start
+  int64_t multibulk_len_ = 0;  // arguments still to read
+  int64_t bulk_len_ = -1;      // length of the argument being read, or -1
+  size_t cursor_ = 0;          // resume offset, relative to the command start
   // (offset, length) of each argument, relative to the command start.
   std::vector<std::pair<size_t, size_t>> spans_;
   std::vector<std::string> inline_args_;

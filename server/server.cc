@@ -11,8 +11,8 @@ namespace reel {
 
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;        // PROTO_IOBUF_LEN
-constexpr int kMaxAcceptsPerCall = 1000;        // MAX_ACCEPTS_PER_CALL
+constexpr size_t kReadChunk = 16 * 1024;  // PROTO_IOBUF_LEN
+constexpr int kMaxAcceptsPerCall = 1000;  // MAX_ACCEPTS_PER_CALL
 constexpr size_t kReplyShrinkThreshold = 64 * 1024;
 constexpr size_t kQueryShrinkThreshold = 64 * 1024;
 
@@ -82,8 +82,8 @@ int Server::Start(std::string* error) {
   if (addr->family == kAfInet6) kernel_.SetSockOpt(listen_fd_, kIpProtoIpv6, kIpv6V6Only, 1);
   SysResult b = kernel_.Bind(listen_fd_, *addr);
   if (!b.ok()) {
-    *error = "Could not create server TCP listening socket " + addr->ToString() + ": bind: " +
-             std::strerror(b.err);
+    *error = "Could not create server TCP listening socket " + addr->ToString() +
+             ": bind: " + std::strerror(b.err);
     return b.err;
   }
   SysResult l = kernel_.Listen(listen_fd_, config_.tcp_backlog);
@@ -471,7 +471,8 @@ void Server::ClientsCron() {
   if (config_.timeout <= 0) return;
   for (auto& [id, c] : clients_) {
     if (c->HasFlag(kClientCloseAsap)) continue;
-    if (cached_unix_s_ - c->last_interaction_ms() / 1000 > config_.timeout) CloseClientAsap(c.get());
+    if (cached_unix_s_ - c->last_interaction_ms() / 1000 > config_.timeout)
+      CloseClientAsap(c.get());
   }
 }
 

@@ -39,7 +39,7 @@ struct ServerStats {
 
 struct SlowlogEntry {
   int64_t id;
-  int64_t time_s;      // unix time the command ran
+  int64_t time_s;  // unix time the command ran
   int64_t duration_us;
   std::vector<std::string> args;  // truncated like Redis (32 args, 128 bytes each)
   std::string peer;

@@ -35,7 +35,10 @@ class ScriptedKernel : public Kernel {
     return SysResult::Ok(kEpfd);
   }
   SysResult EpollCtl(int, int op, int fd, uint32_t events, uint64_t) override {
-    Log("epoll_ctl " + std::string(op == kEpollCtlAdd ? "ADD" : op == kEpollCtlMod ? "MOD" : "DEL") +
+    Log("epoll_ctl " +
+        std::string(op == kEpollCtlAdd   ? "ADD"
+                    : op == kEpollCtlMod ? "MOD"
+                                         : "DEL") +
         " " + std::to_string(fd) + " " + Mask(events));
     interest[fd] = op == kEpollCtlDel ? 0 : events;
     return SysResult::Ok(0);
@@ -227,7 +230,8 @@ TEST(ServerSeam, PipelinedCommandsRunInOrderAndReplyInOneWrite) {
   k.ready.push_back({{ScriptedKernel::kListenFd, kEpollIn}});
   k.pending_accepts.push_back(7);
   k.ready.push_back({{7, kEpollIn}});
-  k.reads[7].push_back({"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n"});
+  k.reads[7].push_back(
+      {"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n"});
   server.Run();
   EXPECT_EQ(k.written[7], "+OK\r\n$1\r\nv\r\n+PONG\r\n");
   EXPECT_EQ(std::count_if(k.calls.begin(), k.calls.end(),
