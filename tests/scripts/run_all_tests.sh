@@ -9,11 +9,11 @@ passed=0
 failed=0
 status=0
 
-build() {  # build DIR [cmake args...]
-  local dir="$1"; shift
+build() {  # build DIR TARGET [cmake args...]
+  local dir="$1" target="$2"; shift 2
   cmake -S "$ROOT" -B "$dir" -DREEL_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
     { cat "$dir.configure.log"; return 1; }
-  cmake --build "$dir" -j"$JOBS" >"$dir.build.log" 2>&1 ||
+  cmake --build "$dir" --target "$target" -j"$JOBS" >"$dir.build.log" 2>&1 ||
     { grep -E 'error|Error' -A3 "$dir.build.log" | head -60; echo "build failed in $dir"; return 1; }
 }
 
@@ -34,10 +34,10 @@ run_ctest() {  # run_ctest DIR LABEL
 }
 
 echo "== gcc build (-Werror)"
-if build build; then run_ctest build gcc; else failed=$((failed + 1)); status=1; fi
+if build build all; then run_ctest build gcc; else failed=$((failed + 1)); status=1; fi
 
 echo "== ASan+UBSan build"
-if build build-asan -DREEL_SANITIZE=ON; then
+if build build-asan all -DREEL_SANITIZE=ON; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     REEL_TEST_SCALE=0.2 run_ctest build-asan asan
 else
@@ -45,7 +45,7 @@ else
 fi
 
 echo "== libFuzzer targets (clang)"
-if build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DREEL_FUZZ=ON -DREEL_TESTS=OFF; then
+if build build-fuzz fuzzers -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DREEL_FUZZ=ON -DREEL_TESTS=OFF; then
   if bash "$ROOT/tests/scripts/run_fuzzers.sh" "$ROOT/build-fuzz" "${REEL_FUZZ_SECONDS:-60}"; then
     passed=$((passed + 1))
   else
