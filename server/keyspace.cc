@@ -39,7 +39,7 @@ uint64_t SeededHash(std::string_view s, uint64_t seed) {
   if (n >= 8) {
     a = Read64(p);
     std::memcpy(&b, p + 8, n - 8);
-  } else {
+  } else if (n > 0) {  // an empty key's data() may be null: no memcpy from it
     std::memcpy(&a, p, n);
   }
   return Mix(Mix(a ^ k1 ^ h, b ^ k2), s.size() ^ k0);

@@ -77,6 +77,13 @@ class FdTable {
                                         std::memory_order_relaxed);
   }
 
+  // Frees every chunk. The shim never calls it: its table lives as long as
+  // the process, because interposed calls can still run on other threads
+  // while the process exits. Tests that own a table call it when done.
+  void ReleaseAll() {
+    for (auto& slot : chunks_) std::free(slot.exchange(nullptr, std::memory_order_acq_rel));
+  }
+
  private:
   static constexpr int kChunkBits = 12;
   static constexpr int kChunkSize = 1 << kChunkBits;

@@ -15,6 +15,7 @@ TEST(PreloadFdTable, UnknownFdsAreUntracked) {
   EXPECT_EQ(t->Kind(1 << 22), FdKind::kUntracked);
   EXPECT_EQ(t->Get(-1), nullptr);
   EXPECT_EQ(t->Get(1 << 22), nullptr);
+  t->ReleaseAll();
 }
 
 TEST(PreloadFdTable, CreatedCloseAndReuseRestartOffsets) {
@@ -33,6 +34,8 @@ TEST(PreloadFdTable, CreatedCloseAndReuseRestartOffsets) {
   EXPECT_EQ(t->Get(7)->write_offset, 0u);
   t->Closed(123456);  // never created: harmless
   EXPECT_EQ(t->Kind(123456), FdKind::kUntracked);
+  t->ReleaseAll();
+  EXPECT_EQ(t->Kind(7), FdKind::kUntracked);
 }
 
 }  // namespace
