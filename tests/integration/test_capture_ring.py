@@ -83,7 +83,10 @@ def run(res, args, kind):
                     c.read_reply()
         res.eq(f"{kind}: long-lived GET", long_lived.call("GET", "long"), b"$10\r\n" + b"x" * 10 +
                b"\r\n")
-        time.sleep(0.2)
+        # The recorder hands its records to the ring asynchronously (its 50 ms
+        # flush interval, then the pipe): give a slow (sanitizer) build time
+        # to deliver the GET and the pipelining client's close before dumping.
+        time.sleep(1.0)
         cap.proc.send_signal(signal.SIGUSR1)
         res.ok(f"{kind}: SIGUSR1 dump written",
                ch.wait_until(lambda: os.path.isdir(os.path.join(out, "dump-1-sigusr1")) and
