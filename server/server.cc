@@ -94,7 +94,7 @@ int Server::Start(std::string* error) {
   SockAddr bound;
   if (kernel_.GetSockName(listen_fd_, &bound).ok()) bound_port_ = bound.port;
   if (int e = loop_->AddFileEvent(listen_fd_, kAeReadable, &Server::OnAcceptable, this); e != 0) {
-    *error = std::string("epoll_ctl(listener): ") + std::strerror(e);
+    *error = std::string("registering the listener with epoll: ") + std::strerror(e);
     return e;
   }
   loop_->AddTimeEvent(1, &Server::OnCron, this);
