@@ -416,7 +416,12 @@ void Server::HandleClientsWithPendingWrites() {
     if (c->HasFlag(kClientWriteHandler)) continue;
     WriteToClient(c, false);
   }
-  if (pending_writes_.empty()) pending_writes_.swap(pending), pending_writes_.clear();
+  // Hand the (now processed) vector back so its capacity is reused next
+  // iteration, unless a write was queued meanwhile.
+  if (pending_writes_.empty()) {
+    pending.clear();
+    pending_writes_.swap(pending);
+  }
 }
 
 // ------------------------------------------------------------- lifecycle

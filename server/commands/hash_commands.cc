@@ -289,20 +289,10 @@ FieldRefs AllFields(const HashValue& hash) {
 // returned whole, in its order, with cursor 0, whatever the cursor, as
 // Redis does; a bigger one pages in hash order (scan_support.h).
 void HScanCommand(CommandContext& ctx) {
-  std::optional<uint64_t> cursor = ParseScanCursor(ctx.argv[2]);
-  if (!cursor) {
-    ctx.reply.Error("invalid cursor");
-    return;
-  }
-  bool wrong = false;
-  Keyspace::Entry* e = FindHash(ctx, ctx.argv[1], &wrong);
-  if (wrong) return;
-  if (e == nullptr) {
-    ReplyEmptyScan(ctx);
-    return;
-  }
+  uint64_t cursor = 0;
   ScanOptions options;
-  if (!ParseScanOptionsOrReply(ctx, 3, &options)) return;
+  Keyspace::Entry* e = BeginAggregateScan(ctx, ValueType::kHash, &cursor, &options);
+  if (e == nullptr) return;
   const HashValue& hash = AsHash(e);
   FieldRefs fields;
   uint64_t next = 0;
@@ -310,7 +300,7 @@ void HScanCommand(CommandContext& ctx) {
     fields = AllFields(hash);
   } else {
     ScanBatch<HashValue::Field> batch =
-        HashOrderScan(hash, *cursor, options.count,
+        HashOrderScan(hash, cursor, options.count,
                       [](const HashValue::Field& f) -> std::string_view { return f.name; });
     fields = std::move(batch.items);
     next = batch.next_cursor;

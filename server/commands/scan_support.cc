@@ -6,6 +6,7 @@
 #include <string>
 
 #include "server/glob.h"
+#include "server/keyspace.h"
 #include "server/numbers.h"
 #include "server/reply.h"
 
@@ -68,6 +69,27 @@ bool ScanMatches(const ScanOptions& options, std::string_view name) {
 
 void ReplyEmptyScan(CommandContext& ctx) {
   ctx.reply.Raw("*2\r\n$1\r\n0\r\n*0\r\n");
+}
+
+Keyspace::Entry* BeginAggregateScan(CommandContext& ctx, ValueType type, uint64_t* cursor,
+                                    ScanOptions* options) {
+  std::optional<uint64_t> parsed = ParseScanCursor(ctx.argv[2]);
+  if (!parsed) {
+    ctx.reply.Error("invalid cursor");
+    return nullptr;
+  }
+  *cursor = *parsed;
+  Keyspace::Entry* e = ctx.db.Find(ctx.argv[1]);
+  if (e != nullptr && TypeOf(e->value) != type) {
+    ctx.reply.WrongType();
+    return nullptr;
+  }
+  if (e == nullptr) {
+    ReplyEmptyScan(ctx);
+    return nullptr;
+  }
+  if (!ParseScanOptionsOrReply(ctx, 3, options)) return nullptr;
+  return e;
 }
 
 }  // namespace reel

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "server/command.h"
+#include "server/keyspace.h"
 
 namespace reel {
 
@@ -57,6 +58,13 @@ bool ScanMatches(const ScanOptions& options, std::string_view name);
 
 // Redis's reply to a scan of a missing key: cursor 0, no elements.
 void ReplyEmptyScan(CommandContext& ctx);
+
+// The start HSCAN, SSCAN and ZSCAN share, with Redis's error order: the
+// cursor (argv[2]), then the key (argv[1]) of `type` — wrong type replies
+// WRONGTYPE, missing replies the empty scan — then the options (argv[3..]).
+// Returns the key's entry, or nullptr once a reply has been written.
+Keyspace::Entry* BeginAggregateScan(CommandContext& ctx, ValueType type, uint64_t* cursor,
+                                    ScanOptions* options);
 
 // The hash that orders a hash-order scan: fixed per name (libstdc++'s
 // unseeded std::hash), so a cursor stays meaningful across calls.

@@ -501,26 +501,16 @@ void SInterCardCommand(CommandContext& ctx) {
 // with cursor 0, whatever the cursor; any other set is a dict in Redis 7.0
 // (listpack sets came in 7.2) and pages in hash order (scan_support.h).
 void SScanCommand(CommandContext& ctx) {
-  std::optional<uint64_t> cursor = ParseScanCursor(ctx.argv[2]);
-  if (!cursor) {
-    ctx.reply.Error("invalid cursor");
-    return;
-  }
-  bool wrong = false;
-  Keyspace::Entry* e = FindSet(ctx, ctx.argv[1], &wrong);
-  if (wrong) return;
-  if (e == nullptr) {
-    ReplyEmptyScan(ctx);
-    return;
-  }
+  uint64_t cursor = 0;
   ScanOptions options;
-  if (!ParseScanOptionsOrReply(ctx, 3, &options)) return;
+  Keyspace::Entry* e = BeginAggregateScan(ctx, ValueType::kSet, &cursor, &options);
+  if (e == nullptr) return;
   const SetValue& set = AsSet(e);
   Members members;
   uint64_t next = 0;
   if (!SortAsIntset(AllMembers(set), &members)) {
     ScanBatch<std::string> batch = HashOrderScan(
-        set, *cursor, options.count, [](const std::string& m) -> std::string_view { return m; });
+        set, cursor, options.count, [](const std::string& m) -> std::string_view { return m; });
     members = std::move(batch.items);
     next = batch.next_cursor;
   }

@@ -849,20 +849,10 @@ std::string ListpackScore(double score) {
 // Redis does; a skiplist one pages in hash order (scan_support.h), its
 // scores formatted as %.17Lg (identical to %.17g for a double).
 void ZScanCommand(CommandContext& ctx) {
-  std::optional<uint64_t> cursor = ParseScanCursor(ctx.argv[2]);
-  if (!cursor) {
-    ctx.reply.Error("invalid cursor");
-    return;
-  }
-  bool wrong = false;
-  Keyspace::Entry* e = FindZSet(ctx, ctx.argv[1], &wrong);
-  if (wrong) return;
-  if (e == nullptr) {
-    ReplyEmptyScan(ctx);
-    return;
-  }
+  uint64_t cursor = 0;
   ScanOptions options;
-  if (!ParseScanOptionsOrReply(ctx, 3, &options)) return;
+  Keyspace::Entry* e = BeginAggregateScan(ctx, ValueType::kZSet, &cursor, &options);
+  if (e == nullptr) return;
   const ZSetValue& zset = AsZSet(e);
   std::vector<std::pair<std::string_view, std::string>> found;  // member, score text
   uint64_t next = 0;
@@ -872,7 +862,7 @@ void ZScanCommand(CommandContext& ctx) {
   } else {
     using Scored = std::pair<const std::string, double>;
     ScanBatch<Scored> batch =
-        HashOrderScan(zset.scores, *cursor, options.count,
+        HashOrderScan(zset.scores, cursor, options.count,
                       [](const Scored& m) -> std::string_view { return m.first; });
     for (const Scored* m : batch.items)
       if (ScanMatches(options, m->first)) found.emplace_back(m->first, FormatDouble(m->second));
