@@ -3,12 +3,14 @@
 
 #include <string>
 
+#include "analyzers/analyzer_commands.h"
 #include "capture/capture_command.h"
 #include "capture/reel_commands.h"
 #include "replay/replay_command.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"reel: inspect trace bundles recorded by reel-server --record"};
+  CLI::App app{
+      "reel: capture, replay and analyse traces of epoll servers (docs/ has one page per command)"};
   app.require_subcommand(1);
 
   std::string events_path;
@@ -29,6 +31,18 @@ int main(int argc, char** argv) {
   reel::cli::ReplayCommandOptions replay_options;
   CLI::App* replay = reel::cli::AddReplayCommand(app, &replay_options);
 
+  // The analyzers run from their CLI11 callbacks and leave their exit code here.
+  int analyzer_exit = reel::cli::kExitBadInput;
+  CLI::App* analyzers[] = {
+      reel::cli::AddDiffCommand(app, &analyzer_exit),
+      reel::cli::AddLatencyCommand(app, &analyzer_exit),
+      reel::cli::AddFairnessCommand(app, &analyzer_exit),
+      reel::cli::AddExportCommand(app, &analyzer_exit),
+      reel::cli::AddWhatIfCommand(app, &analyzer_exit),
+      reel::cli::AddMinimizeCommand(app, &analyzer_exit),
+      reel::cli::AddReportCommand(app, &analyzer_exit),
+  };
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -39,5 +53,7 @@ int main(int argc, char** argv) {
   if (*inspect) return reel::cli::RunInspect(inspect_path);
   if (*capture) return reel::cli::RunCapture(capture_options);
   if (*replay) return reel::cli::RunReplay(replay_options);
+  for (CLI::App* a : analyzers)
+    if (*a) return analyzer_exit;
   return reel::cli::kExitBadInput;
 }

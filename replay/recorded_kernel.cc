@@ -175,7 +175,7 @@ SysResult RecordedKernel::EpollWait(int epfd, EpollEvent* events, int maxevents,
   }
   if (timeline_)
     timeline_->EpollWait(now_ns_, epfd, maxevents, timeout_ms,
-                         std::vector<EpollEvent>(events, events + n), conns, r->result);
+                         std::vector<EpollEvent>(events, events + n), conns, r->result, w.wait_ns);
   return r->result.ok() ? SysResult::Ok(n) : r->result;
 }
 

@@ -140,7 +140,7 @@ void TimelineWriter::Accept(int64_t t_ns, int listen_fd, SysResult r, uint64_t c
 
 void TimelineWriter::EpollWait(int64_t t_ns, int epfd, int maxevents, int timeout_ms,
                                const std::vector<EpollEvent>& ready,
-                               const std::vector<uint64_t>& conns, SysResult r) {
+                               const std::vector<uint64_t>& conns, SysResult r, int64_t wait_ns) {
   Begin(t_ns, "epoll_wait");
   Int("epfd", epfd);
   Int("maxevents", maxevents);
@@ -158,6 +158,7 @@ void TimelineWriter::EpollWait(int64_t t_ns, int epfd, int maxevents, int timeou
     line_ += "\"}";
   }
   line_ += ']';
+  Int("wait_ns", wait_ns);
   Finish();
 }
 

@@ -16,7 +16,7 @@
 
 namespace reel::replay {
 
-inline constexpr const char* kTimelineVersion = "1.0";
+inline constexpr const char* kTimelineVersion = "1.1";
 
 struct TimelineOptions {
   size_t max_arg_bytes = 64;  // command arguments are truncated to this many bytes
@@ -32,12 +32,13 @@ class TimelineWriter {
 
   void Header(std::string_view source, std::string_view schedule, int64_t start_mono_ns);
 
-  // t_ns: virtual time, ns since the recording started. conn: the stable
+  // t_ns: virtual time, ns since the recording started (a call's return).
+  // epoll_wait's wait_ns: how long the call blocked (entry = t_ns - wait_ns). conn: the stable
   // connection id (1, 2, ... in accept order; 0 = none).
   void Accept(int64_t t_ns, int listen_fd, SysResult r, uint64_t conn, std::string_view peer);
   void EpollWait(int64_t t_ns, int epfd, int maxevents, int timeout_ms,
                  const std::vector<EpollEvent>& ready, const std::vector<uint64_t>& conns,
-                 SysResult r);
+                 SysResult r, int64_t wait_ns);
   void Read(int64_t t_ns, int fd, uint64_t conn, uint64_t requested, SysResult r);
   void Write(int64_t t_ns, int fd, uint64_t conn, uint64_t requested, SysResult r);
   void Close(int64_t t_ns, int fd, uint64_t conn);

@@ -13,7 +13,8 @@ JOBS="${REEL_JOBS:-2}"
 # Debian packages the build, the tests and the real peers need.
 PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
           libpcap-dev nlohmann-json3-dev libgtest-dev libcli11-dev
-          redis-server redis-tools python3-redis tcpdump tshark jq procps)
+          redis-server redis-tools python3-redis tcpdump tshark jq procps
+          chromium)
 
 install_missing() {
   local missing=()

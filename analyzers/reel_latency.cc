@@ -1,0 +1,18 @@
+// PLACEHOLDER: replaced by the real `reel latency` (issue 5).
+#include <cstdio>
+
+#include "analyzers/analyzer_commands.h"
+
+namespace reel::cli {
+
+CLI::App* AddLatencyCommand(CLI::App& app, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand("latency", "(not built yet)");
+  cmd->allow_extras();
+  cmd->callback([exit_code] {
+    std::fprintf(stderr, "reel latency: not built yet\n");
+    *exit_code = 2;
+  });
+  return cmd;
+}
+
+}  // namespace reel::cli
