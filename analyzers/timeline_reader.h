@@ -1,0 +1,93 @@
+// TimelineReader: streams a replay timeline (docs/timeline.md, JSON Lines)
+// event by event, so analyzers work on million-event timelines without
+// holding them. A timeline comes from a file, or from a bundle directory,
+// which is replayed first (recorded schedule) to produce one.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reel::analyzers {
+
+struct TimelineHeader {
+  std::string version;  // "1.1"
+  std::string source;   // the bundle's name
+  std::string schedule;
+  int64_t start_mono_ns = 0;
+};
+
+struct ReadyEntry {
+  int fd = -1;
+  uint64_t conn = 0;
+  std::string mask;  // "IN|OUT"
+};
+
+// One timeline line. Fields a kind does not have keep their defaults.
+struct TimelineEvent {
+  uint64_t seq = 0;
+  int64_t t_ns = 0;
+  std::string kind;  // epoll_wait, accept, read, write, close, command, reply, timer, end
+
+  int fd = -1;  // accept: the new fd; read/write/close: the fd
+  uint64_t conn = 0;
+  int64_t ret = 0;
+  std::string err;  // errno name when ret < 0
+  uint64_t requested = 0;
+
+  // epoll_wait
+  int epfd = -1;
+  int maxevents = 0;
+  int timeout_ms = 0;
+  int64_t wait_ns = 0;
+  std::vector<ReadyEntry> ready;
+  // accept
+  int listen_fd = -1;
+  std::string peer;
+  // command: name lowercased; args as written (a redacted one reads "<len N>")
+  std::string name;  // also timer's name
+  uint64_t argc = 0;
+  std::vector<std::string> args;
+  // reply
+  uint64_t bytes = 0;
+  std::string head;
+  std::string digest;
+  // end
+  std::string verdict;
+};
+
+class TimelineReader {
+ public:
+  // Opens a timeline file, or replays the bundle directory at path.
+  // False with a one-line *error when neither works.
+  bool Open(const std::string& path, std::string* error);
+  // Reads from an in-memory timeline (tests; a replay's ReplayResult::timeline).
+  void OpenText(std::string text);
+  ~TimelineReader();
+
+  // The header line. False with *error when missing, malformed or of an
+  // unsupported major version.
+  bool ReadHeader(TimelineHeader* header, std::string* error);
+  // The next event. False at the end (error empty) or on a malformed line
+  // (*error names the line number).
+  bool Next(TimelineEvent* event, std::string* error);
+
+  uint64_t line_number() const { return line_no_; }
+
+ private:
+  bool NextLine(std::string_view* line);
+
+  FILE* file_ = nullptr;
+  std::string text_;
+  size_t text_pos_ = 0;
+  std::string line_buf_;
+  uint64_t line_no_ = 0;
+};
+
+// Parses one event line (exposed for the fuzz target and tests).
+bool ParseTimelineEvent(std::string_view line, TimelineEvent* event, std::string* error);
+
+}  // namespace reel::analyzers
