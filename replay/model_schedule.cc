@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "replay/kernel_model.h"
+#include "replay/model_replay.h"
 #include "replay/timeline.h"
 
 namespace reel::replay {
@@ -306,14 +307,15 @@ FidelityReport RunModelSchedule(const Bundle& bundle, const ModelScheduleOptions
 }
 
 int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& options, bool json,
-                            bool quiet) {
+                            bool quiet, const OwnCodeCheck* own) {
   if (!bundle.has_pcap) {
     std::fprintf(stderr, "reel replay: the model schedule needs the packets: %s\n",
                  bundle.pcap_problem.c_str());
     return 2;
   }
   FidelityReport f = RunModelSchedule(bundle, options);
-  bool ok = f.epoll_wait.fraction() >= 0.95;
+  bool faithful = f.epoll_wait.fraction() >= 0.95;
+  bool ok = faithful && (own == nullptr || own->same());
   if (json) {
     nlohmann::ordered_json j;
     j["schedule"] = "model";
@@ -331,6 +333,23 @@ int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& op
                                   {"order_only", f.wait_order_only},
                                   {"mask_only", f.wait_mask_only}};
     j["first_mismatch"] = f.first_mismatch;
+    if (own) {
+      nlohmann::ordered_json o;
+      o["ran"] = own->ran;
+      if (!own->ran) o["problem"] = own->problem;
+      o["same_bytes_and_digest"] = own->same();
+      o["commands"] = own->commands;
+      o["connections"] = own->connections;
+      o["connections_differing"] = own->connections_differing;
+      o["first_difference"] = own->first_difference;
+      o["digest_checked"] = own->digest_checked;
+      o["digest_matches"] = own->digest_matches;
+      o["calls"] = own->stats.calls;
+      o["calls_following_recording"] = own->stats.followed;
+      o["left_recording"] = own->stats.left_recording;
+      o["left_reason"] = own->stats.left_reason;
+      j["own_code"] = o;
+    }
     std::printf("%s\n", j.dump().c_str());
   } else if (!quiet) {
     auto line = [](const char* name, const FidelityCounts& c) {
@@ -344,8 +363,30 @@ int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& op
     line("write", f.write);
     line("accept", f.accept);
     if (!f.first_mismatch.empty()) std::printf("  first mismatch: %s\n", f.first_mismatch.c_str());
-    std::printf("%s: epoll_wait fidelity %.1f%% (target 95%%)\n", ok ? "FAITHFUL" : "BELOW TARGET",
-                100.0 * f.epoll_wait.fraction());
+    std::printf("%s: epoll_wait fidelity %.1f%% (target 95%%)\n",
+                faithful ? "FAITHFUL" : "BELOW TARGET", 100.0 * f.epoll_wait.fraction());
+    if (own && !own->ran)
+      std::printf("reel-server on the model: not run (%s)\n", own->problem.c_str());
+    if (own && own->ran) {
+      std::printf(
+          "reel-server's own code on the model: %s: %llu commands on %llu connections, %llu "
+          "connections' bytes differ from the capture, final digest %s; %llu of %llu calls "
+          "lined up with the recording\n",
+          own->same() ? "SAME" : "DIFFERS", static_cast<unsigned long long>(own->commands),
+          static_cast<unsigned long long>(own->connections),
+          static_cast<unsigned long long>(own->connections_differing),
+          !own->digest_checked  ? "not recorded"
+          : own->digest_matches ? "matches"
+                                : "differs",
+          static_cast<unsigned long long>(own->stats.followed),
+          static_cast<unsigned long long>(own->stats.calls));
+      if (own->stats.left_recording)
+        std::printf("  went its own way at seq %llu: %s\n",
+                    static_cast<unsigned long long>(own->stats.left_at_seq),
+                    own->stats.left_reason.c_str());
+      if (!own->first_difference.empty())
+        std::printf("  first difference: %s\n", own->first_difference.c_str());
+    }
   }
   return ok ? 0 : 1;
 }

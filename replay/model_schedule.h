@@ -58,9 +58,14 @@ struct FidelityReport {
 
 FidelityReport RunModelSchedule(const Bundle& bundle, const ModelScheduleOptions& options = {});
 
-// `reel replay --schedule model`: prints the fidelity report. Exit 0 when
-// epoll_wait fidelity is at least 95%, 1 below, 2 when it cannot run.
+struct OwnCodeCheck;
+
+// `reel replay --schedule model`: prints the fidelity report and, for a
+// reel-server bundle, whether its own code on the model wrote what the
+// capture holds (own, may be null). Exit 0 when epoll_wait fidelity is at
+// least 95% and the own-code run (if any) matched, 1 otherwise, 2 when it
+// cannot run.
 int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& options, bool json,
-                            bool quiet);
+                            bool quiet, const OwnCodeCheck* own = nullptr);
 
 }  // namespace reel::replay

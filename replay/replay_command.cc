@@ -5,6 +5,7 @@
 
 #include "replay/bundle.h"
 #include "replay/differential.h"
+#include "replay/model_replay.h"
 #include "replay/model_schedule.h"
 #include "replay/replay_driver.h"
 
@@ -58,7 +59,9 @@ int RunRecordedSchedule(const ReplayCommandOptions& o, const replay::Bundle& bun
   }
   if (o.json) {
     nlohmann::ordered_json j;
-    j["verdict"] = v.reproduced() ? "reproduced" : "diverged";
+    j["verdict"] = v.reproduced()       ? "reproduced"
+                   : v.not_comparable() ? "not-comparable-under-redaction"
+                                        : "diverged";
     j["schedule"] = "recorded";
     j["order_reproduced"] = v.order_reproduced;
     j["bytes_reproduced"] = v.bytes_reproduced;
@@ -75,11 +78,22 @@ int RunRecordedSchedule(const ReplayCommandOptions& o, const replay::Bundle& bun
     j["model_checks"] = v.report.model_checks;
     j["model_inconsistencies"] = v.report.model_inconsistencies;
     j["first_inconsistency"] = v.report.first_inconsistency;
+    if (v.redaction.redacted) {
+      j["redaction"] = {{"mode", v.redaction.mode},
+                        {"replies_compared", v.redaction.replies_compared},
+                        {"replies_not_comparable", v.redaction.replies_not_comparable},
+                        {"not_comparable_by_command", v.redaction.not_comparable_by_command},
+                        {"first_not_comparable", v.redaction.first_not_comparable},
+                        {"replies_diverging", v.redaction.replies_diverging},
+                        {"first_diverging", v.redaction.first_diverging},
+                        {"digest_not_comparable", v.redaction.digest_not_comparable}};
+    }
     std::printf("%s\n", j.dump().c_str());
   } else if (!o.quiet) {
     std::printf("%s\n", v.Describe().c_str());
   }
-  return v.reproduced() ? 0 : 1;
+  // 3: reproduced as far as comparable; some replies depend on redacted bytes.
+  return v.reproduced() ? 0 : v.not_comparable() ? 3 : 1;
 }
 
 // A bundle of another server: its recorded schedule is checked against the
@@ -147,7 +161,10 @@ int RunReplay(const ReplayCommandOptions& o) {
       std::fprintf(stderr, "reel replay: delays must not be negative\n");
       return 2;
     }
-    return replay::RunModelScheduleCommand(bundle, mo, o.json, o.quiet);
+    if (!replay::IsReelServerBundle(bundle) || !bundle.has_pcap)
+      return replay::RunModelScheduleCommand(bundle, mo, o.json, o.quiet);
+    replay::OwnCodeCheck own = replay::CheckOwnCodeOnModel(bundle);
+    return replay::RunModelScheduleCommand(bundle, mo, o.json, o.quiet, &own);
   }
   if (!replay::IsReelServerBundle(bundle)) return RunForeignBundle(o, bundle);
   return RunRecordedSchedule(o, bundle);
