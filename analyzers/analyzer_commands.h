@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "capture/reel_commands.h"  // kExitOk, kExitLosses, kExitBadInput
+
 namespace reel::cli {
 
 CLI::App* AddDiffCommand(CLI::App& app, int* exit_code);

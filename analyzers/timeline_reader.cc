@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "replay/reel_replay.h"
@@ -11,10 +12,28 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T>
-void Get(const json& j, const char* key, T* out) {
+// Big enough that a million-line file costs a few hundred reads.
+constexpr size_t kBlockBytes = 256 * 1024;
+
+// A string field; the library throws type_error on another type.
+void Get(const json& j, const char* key, std::string* out) {
   auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) *out = it->get<T>();
+  if (it != j.end() && !it->is_null()) *out = it->get<std::string>();
+}
+
+// An integer field. A float or bool there is malformed, not converted: the
+// library's conversion of a float such as 1e20 to an integer type is
+// undefined behaviour.
+template <typename T>
+bool GetInt(const json& j, const char* key, T* out, std::string* error) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return true;
+  if (!it->is_number_integer()) {
+    *error = std::string("malformed event: ") + key + " is not an integer";
+    return false;
+  }
+  *out = it->get<T>();
+  return true;
 }
 
 bool IsDirectory(const std::string& path) {
@@ -43,6 +62,7 @@ bool TimelineReader::Open(const std::string& path, std::string* error) {
     *error = path + ": cannot open (not a timeline file or a bundle directory)";
     return false;
   }
+  block_.resize(kBlockBytes);
   return true;
 }
 
@@ -51,16 +71,44 @@ void TimelineReader::OpenText(std::string text) {
   text_pos_ = 0;
 }
 
-bool TimelineReader::NextLine(std::string_view* line) {
-  if (file_ != nullptr) {
-    line_buf_.clear();
-    int c;
-    while ((c = std::getc(file_)) != EOF && c != '\n') line_buf_.push_back(static_cast<char>(c));
-    if (c == EOF && line_buf_.empty()) return false;
-    line_no_++;
-    *line = line_buf_;
-    return true;
+bool TimelineReader::NextFileLine(std::string_view* line) {
+  bool assembling = false;  // part of the line is already in line_buf_
+  for (;;) {
+    if (block_pos_ == block_len_) {
+      block_len_ = std::fread(block_.data(), 1, block_.size(), file_);
+      block_pos_ = 0;
+      if (block_len_ == 0) {
+        if (std::ferror(file_)) read_failed_ = true;
+        if (!assembling) return false;
+        break;  // the last line has no '\n'
+      }
+    }
+    const char* start = block_.data() + block_pos_;
+    size_t avail = block_len_ - block_pos_;
+    const char* nl = static_cast<const char*>(std::memchr(start, '\n', avail));
+    if (nl != nullptr) {
+      size_t n = static_cast<size_t>(nl - start);
+      block_pos_ += n + 1;
+      if (!assembling) {
+        *line = std::string_view(start, n);  // valid until the next call
+        line_no_++;
+        return true;
+      }
+      line_buf_.append(start, n);
+      break;
+    }
+    if (!assembling) line_buf_.clear();
+    assembling = true;
+    line_buf_.append(start, avail);
+    block_pos_ = block_len_;
   }
+  line_no_++;
+  *line = line_buf_;
+  return true;
+}
+
+bool TimelineReader::NextLine(std::string_view* line) {
+  if (file_ != nullptr) return NextFileLine(line);
   if (text_pos_ >= text_.size()) return false;
   size_t nl = text_.find('\n', text_pos_);
   if (nl == std::string::npos) nl = text_.size();
@@ -73,7 +121,7 @@ bool TimelineReader::NextLine(std::string_view* line) {
 bool TimelineReader::ReadHeader(TimelineHeader* header, std::string* error) {
   std::string_view line;
   if (!NextLine(&line)) {
-    *error = "empty timeline (no header line)";
+    *error = read_failed_ ? "read error" : "empty timeline (no header line)";
     return false;
   }
   json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
@@ -89,7 +137,10 @@ bool TimelineReader::ReadHeader(TimelineHeader* header, std::string* error) {
   try {
     Get(j, "source", &header->source);
     Get(j, "schedule", &header->schedule);
-    Get(j, "start_mono_ns", &header->start_mono_ns);
+    if (!GetInt(j, "start_mono_ns", &header->start_mono_ns, error)) {
+      *error = "line 1: malformed timeline header";
+      return false;
+    }
   } catch (const json::exception&) {
     *error = "line 1: malformed timeline header";
     return false;
@@ -100,7 +151,10 @@ bool TimelineReader::ReadHeader(TimelineHeader* header, std::string* error) {
 bool TimelineReader::Next(TimelineEvent* event, std::string* error) {
   error->clear();
   std::string_view line;
-  if (!NextLine(&line)) return false;
+  if (!NextLine(&line)) {
+    if (read_failed_) *error = "read error after line " + std::to_string(line_no_);
+    return false;
+  }
   if (!ParseTimelineEvent(line, event, error)) {
     *error = "line " + std::to_string(line_no_) + ": " + *error;
     return false;
@@ -109,6 +163,13 @@ bool TimelineReader::Next(TimelineEvent* event, std::string* error) {
 }
 
 bool ParseTimelineEvent(std::string_view line, TimelineEvent* e, std::string* error) {
+  // Every line reel writes takes the fast path; anything else (whitespace,
+  // floats, nulls, non-ASCII text, damage) gets the JSON library's verdict.
+  if (ParseTimelineEventFast(line, e)) return true;
+  return ParseTimelineEventJson(line, e, error);
+}
+
+bool ParseTimelineEventJson(std::string_view line, TimelineEvent* e, std::string* error) {
   json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) {
     *error = "not a JSON object";
@@ -116,46 +177,45 @@ bool ParseTimelineEvent(std::string_view line, TimelineEvent* e, std::string* er
   }
   *e = TimelineEvent{};
   try {
-    Get(j, "seq", &e->seq);
-    Get(j, "t_ns", &e->t_ns);
+    if (!GetInt(j, "seq", &e->seq, error) || !GetInt(j, "t_ns", &e->t_ns, error)) return false;
     Get(j, "kind", &e->kind);
     if (e->kind.empty()) {
       *error = "event without a kind";
       return false;
     }
-    Get(j, "fd", &e->fd);
-    Get(j, "conn", &e->conn);
-    Get(j, "ret", &e->ret);
+    if (!GetInt(j, "fd", &e->fd, error) || !GetInt(j, "conn", &e->conn, error) ||
+        !GetInt(j, "ret", &e->ret, error) || !GetInt(j, "requested", &e->requested, error) ||
+        !GetInt(j, "epfd", &e->epfd, error) || !GetInt(j, "maxevents", &e->maxevents, error) ||
+        !GetInt(j, "timeout_ms", &e->timeout_ms, error) ||
+        !GetInt(j, "wait_ns", &e->wait_ns, error) ||
+        !GetInt(j, "listen_fd", &e->listen_fd, error) || !GetInt(j, "argc", &e->argc, error) ||
+        !GetInt(j, "bytes", &e->bytes, error))
+      return false;
     Get(j, "errno", &e->err);
-    Get(j, "requested", &e->requested);
-    Get(j, "epfd", &e->epfd);
-    Get(j, "maxevents", &e->maxevents);
-    Get(j, "timeout_ms", &e->timeout_ms);
-    Get(j, "wait_ns", &e->wait_ns);
     if (auto it = j.find("ready"); it != j.end() && it->is_array()) {
       for (const json& r : *it) {
         ReadyEntry entry;
-        Get(r, "fd", &entry.fd);
-        Get(r, "conn", &entry.conn);
+        if (!GetInt(r, "fd", &entry.fd, error) || !GetInt(r, "conn", &entry.conn, error))
+          return false;
         Get(r, "mask", &entry.mask);
         e->ready.push_back(std::move(entry));
       }
     }
-    Get(j, "listen_fd", &e->listen_fd);
     Get(j, "peer", &e->peer);
     Get(j, "name", &e->name);
-    Get(j, "argc", &e->argc);
     if (auto it = j.find("args"); it != j.end() && it->is_array()) {
       for (const json& a : *it) {
-        if (a.is_string())
+        uint64_t len = 0;
+        if (a.is_string()) {
           e->args.push_back(a.get<std::string>());
-        else if (a.is_object() && a.contains("len"))
-          e->args.push_back("<len " + std::to_string(a["len"].get<uint64_t>()) + ">");
-        else
+        } else if (a.is_object() && a.contains("len")) {
+          if (!GetInt(a, "len", &len, error)) return false;
+          e->args.push_back("<len " + std::to_string(len) + ">");
+        } else {
           e->args.push_back(a.dump());
+        }
       }
     }
-    Get(j, "bytes", &e->bytes);
     Get(j, "head", &e->head);
     Get(j, "digest", &e->digest);
     Get(j, "verdict", &e->verdict);

@@ -24,6 +24,8 @@ struct ReadyEntry {
   int fd = -1;
   uint64_t conn = 0;
   std::string mask;  // "IN|OUT"
+
+  bool operator==(const ReadyEntry&) const = default;
 };
 
 // One timeline line. Fields a kind does not have keep their defaults.
@@ -57,6 +59,8 @@ struct TimelineEvent {
   std::string digest;
   // end
   std::string verdict;
+
+  bool operator==(const TimelineEvent&) const = default;
 };
 
 class TimelineReader {
@@ -79,15 +83,35 @@ class TimelineReader {
 
  private:
   bool NextLine(std::string_view* line);
+  bool NextFileLine(std::string_view* line);
 
   FILE* file_ = nullptr;
+  // File input is read in large blocks; a line is a view into the block
+  // unless it straddles two, when it is assembled in line_buf_.
+  std::vector<char> block_;
+  size_t block_pos_ = 0;
+  size_t block_len_ = 0;
+  bool read_failed_ = false;
   std::string text_;
   size_t text_pos_ = 0;
   std::string line_buf_;
   uint64_t line_no_ = 0;
 };
 
-// Parses one event line (exposed for the fuzz target and tests).
+// Parses one event line (exposed for the fuzz target and tests): the fast
+// path below, and the JSON library for any line it declines. Fields the
+// line does not have keep their defaults; *event's string capacity is reused.
 bool ParseTimelineEvent(std::string_view line, TimelineEvent* event, std::string* error);
+
+// The fast path alone: a hand-rolled parser for lines shaped as the writer
+// writes them (no whitespace, integers, ASCII strings, any key order).
+// False when it declines a line -- never an error by itself: the caller then
+// asks ParseTimelineEventJson, which accepts every valid JSON spelling and
+// words the error. When it returns true, *event equals what
+// ParseTimelineEventJson gives (the fuzz target checks this).
+bool ParseTimelineEventFast(std::string_view line, TimelineEvent* event);
+
+// The reference parser (nlohmann::json).
+bool ParseTimelineEventJson(std::string_view line, TimelineEvent* event, std::string* error);
 
 }  // namespace reel::analyzers

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -378,6 +379,10 @@ CLI::App* AddCaptureCommand(CLI::App& app, CaptureOptions* o) {
   c->add_option("--trigger-stall", o->trigger_stall_ms,
                 "with --ring: dump when one event-loop iteration takes longer than MS")
       ->check(CLI::Range(1, 3600000));
+  c->add_option("--redact", o->redact,
+                "replace keys, values or both (and credentials) in the bundle by same-length "
+                "placeholders once it is written (docs/capture.md, Redaction)")
+      ->check(CLI::IsMember({"keys", "values", "all"}));
   c->add_option("command", o->command, "-- COMMAND ARGS...: the server to run")->required();
   return c;
 }
@@ -406,6 +411,25 @@ int RunCapture(const CaptureOptions& o) {
   } else if (o.trigger_stall_ms > 0) {
     return SetupError("--trigger-stall needs --ring");
   }
+  // One secret per capture, never written: the bundle and every flight
+  // recorder dump get the same placeholders.
+  std::array<uint8_t, 16> redact_secret{};
+  if (!o.redact.empty()) {
+    if (!o.redactor) return SetupError("--redact is not available in this build");
+    if (::getrandom(redact_secret.data(), redact_secret.size(), 0) !=
+        static_cast<ssize_t>(redact_secret.size()))
+      return SetupError(std::string("getrandom: ") + std::strerror(errno));
+  }
+  auto redact = [&](const std::string& dir) {
+    std::string summary, err;
+    if (!o.redactor(dir, o.redact, redact_secret, &summary, &err)) {
+      Warn("redaction of " + dir + " failed: " + err);
+      return false;
+    }
+    std::printf("reel capture: %s: %s\n", dir.c_str(), summary.c_str());
+    std::fflush(stdout);
+    return true;
+  };
   if (std::string detail; PortInUse(o.port, &detail))
     return SetupError("port " + std::to_string(o.port) + " is already in use (" + detail + ")");
 
@@ -502,9 +526,11 @@ int RunCapture(const CaptureOptions& o) {
     size_t before = ring.dumps().size();
     std::string err = ring.Dump(reason, capture_info(), o.no_pcap ? nullptr : &pcap);
     if (!err.empty()) Warn("flight recorder dump (" + reason + "): " + err);
-    if (ring.dumps().size() > before)
+    if (ring.dumps().size() > before) {
       std::fprintf(stderr, "reel capture: flight recorder: wrote %s\n",
                    ring.dumps().back().c_str());
+      if (!o.redact.empty()) redact(ring.dumps().back());
+    }
   };
   Supervise(o, sigfd, &run, ring_bytes > 0 ? &ring : nullptr, dump);
   run.stop = ReadClockPair();
@@ -512,7 +538,12 @@ int RunCapture(const CaptureOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(kPcapGraceMs));
     pcap.Stop();
   }
-  if (ring_bytes > 0) return FinishRing(o, bundle, builtin, run, ring, pcap, dump, capture_info());
+  if (ring_bytes > 0) {
+    int rc = FinishRing(o, bundle, builtin, run, ring, pcap, dump, capture_info());
+    // The run's own meta.json holds the command line (--requirepass).
+    if (!o.redact.empty() && !redact(bundle)) rc = std::max(rc, kExitLosses);
+    return rc;
+  }
 
   // --- the bundle: read back what was recorded, complete meta.json ---
   bool losses = false;
@@ -539,6 +570,8 @@ int RunCapture(const CaptureOptions& o) {
       if (!EndsWith(name, ".reel")) continue;
       json stats = ReadJsonFile(bundle + "/" + name + ".stats.json");
       ::unlink((bundle + "/" + name + ".stats.json").c_str());
+      // The space the shim reserved for its statistics (left if it was killed).
+      ::unlink((bundle + "/" + name + ".stats.json.tmp").c_str());
       if (name == trace::kEventsFileName && log.present)
         meta = ShimBundleMeta(name, log.file, stats, argv);
       shim_logs.push_back(
@@ -603,8 +636,12 @@ int RunCapture(const CaptureOptions& o) {
       losses = true;
     }
     if (uint64_t d = DroppedRecords(meta); d > 0) {
+      // The recorder's own account of why it stopped, else the errno text.
+      const json& stopped = meta.value("recording_stopped", json(nullptr));
       Warn("the recorder dropped " + std::to_string(d) + " records (" +
-           meta.value("write_error", json("unknown error")).dump() + ")");
+           (stopped.is_object() ? stopped.value("reason", std::string("unknown"))
+                                : meta.value("write_error", json("unknown error")).dump()) +
+           ")");
       drops.push_back(std::to_string(d) + " records dropped by the recorder");
       losses = true;
     }
@@ -633,6 +670,7 @@ int RunCapture(const CaptureOptions& o) {
     Warn("cannot write meta.json: " + error);
     losses = true;
   }
+  if (!o.redact.empty() && !redact(bundle)) losses = true;
 
   // Private by default: traces hold whatever crossed the wire.
   uint64_t bundle_bytes = 0;

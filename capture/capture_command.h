@@ -5,7 +5,7 @@
 //
 //   reel capture --out DIR --port P [--iface lo] [--filter EXPR]
 //                [--duration S] [--no-pcap] [--ring SIZE [--trigger-stall MS]]
-//                -- COMMAND ARGS...
+//                [--redact keys|values|all] -- COMMAND ARGS...
 //
 // COMMAND reel-server is recorded through its own --record DIR; any other
 // dynamically linked server through libreel-preload.so (LD_PRELOAD).
@@ -13,6 +13,9 @@
 // error (one line on stderr).
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +41,15 @@ struct CaptureOptions {
   // from a signal, or (trigger_stall_ms > 0) on a slow event-loop iteration.
   std::string ring;  // "64M" etc.; empty: record everything to DIR
   int trigger_stall_ms = 0;
+  // --redact keys|values|all: rewrite the finished bundle (and each flight
+  // recorder dump) so it no longer holds those strings. The pass lives in
+  // replay/ (it needs the TCP reassembly, which capture/ must not depend
+  // on); reel_main.cc plugs replay::RedactBundleForCapture in here.
+  std::string redact;  // empty: no redaction
+  std::function<bool(const std::string& dir, const std::string& mode,
+                     const std::array<uint8_t, 16>& secret, std::string* summary,
+                     std::string* error)>
+      redactor;
   std::vector<std::string> command;
 };
 

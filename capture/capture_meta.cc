@@ -139,11 +139,14 @@ json ShimBundleMeta(const std::string& log_file, const TraceFile& log, const jso
   meta["clock_pairs"] = pairs;
   if (closed) {
     meta["records"] = {{"total", stats.value("records", uint64_t{0})},
+                       {"written", stats.value("records_written", json(nullptr))},
                        {"dropped", stats.value("records_dropped", uint64_t{0})},
                        {"by_kind", stats.value("by_kind", json::object())},
                        {"bytes_written", stats.value("bytes_written", uint64_t{0})},
                        {"flushes", stats.value("flushes", uint64_t{0})}};
     meta["write_error"] = stats.value("write_error", json(nullptr));
+    // Same shape as RecordSession's: why the shim stopped writing, if it did.
+    meta["recording_stopped"] = stats.value("recording_stopped", json(nullptr));
   } else {
     // The recorder never reported: count what the log holds.
     json by_kind = json::object();
@@ -151,12 +154,11 @@ json ShimBundleMeta(const std::string& log_file, const TraceFile& log, const jso
       std::string name = r.kind_name();
       by_kind[name] = by_kind.value(name, uint64_t{0}) + 1;
     }
-    meta["records"] = {{"total", log.records.size()},
-                       {"dropped", nullptr},
-                       {"by_kind", by_kind},
-                       {"bytes_written", log.file_bytes},
-                       {"flushes", nullptr}};
+    meta["records"] = {
+        {"total", log.records.size()}, {"written", log.records.size()},   {"dropped", nullptr},
+        {"by_kind", by_kind},          {"bytes_written", log.file_bytes}, {"flushes", nullptr}};
     meta["write_error"] = nullptr;
+    meta["recording_stopped"] = nullptr;
   }
   return meta;
 }
@@ -181,32 +183,8 @@ json ReadJsonFile(const std::string& path) {
 }
 
 bool WriteFileAtomically0600(const std::string& path, const std::string& text, std::string* error) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    *error = tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t w = ::write(fd, text.data() + done, text.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      *error = tmp + ": " + std::strerror(w < 0 ? errno : EIO);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += static_cast<size_t>(w);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    *error = path + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
+  // Shared with reel-server's RecordSession: also survives a full disk.
+  return WriteBundleFile(path, text, /*fsync_file=*/true, error);
 }
 
 }  // namespace reel

@@ -41,7 +41,8 @@ void MergeClockPairs(nlohmann::json* meta, const std::vector<ClockPair>& pairs);
 
 // Reads a JSON file; null on a missing or unparsable file.
 nlohmann::json ReadJsonFile(const std::string& path);
-// Writes text to path through path.tmp + rename, mode 0600.
+// Writes text to path through path.tmp + rename, mode 0600, fsynced; on a
+// full disk in place instead (WriteBundleFile in record_session.h).
 bool WriteFileAtomically0600(const std::string& path, const std::string& text, std::string* error);
 
 }  // namespace reel

@@ -1,10 +1,14 @@
 #include "capture/record_session.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -30,25 +34,49 @@ std::string Iso8601Utc(int64_t realtime_ns) {
   return buf;
 }
 
-bool WriteFileAtomically(const std::string& path, const std::string& text, std::string* error) {
-  std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) {
-    *error = tmp + ": " + std::strerror(errno);
-    return false;
+// Room kept in each bundle file written by WriteBundleFile for a later
+// rewrite in place: a final meta.json (reel capture adds its keys) fits.
+constexpr off_t kBundleFileReserve = 16 * 1024;
+
+// pwrite of all of text at offset 0; 0 or errno.
+int WriteAllAt(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t w = ::pwrite(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return w < 0 ? errno : EIO;
+    done += static_cast<size_t>(w);
   }
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  int err = errno;
-  if (std::fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    *error = path + ": " + std::strerror(ok ? errno : err);
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
+  return 0;
+}
+
+void Reserve(int fd, size_t text_size) {
+  // Best effort: a file system without fallocate, or a full one, simply
+  // gets no reservation.
+  ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0,
+              std::max<off_t>(kBundleFileReserve, static_cast<off_t>(text_size)));
+}
+
+// Rewrites an existing file in place (no new file, so no new inode; within
+// the reserved blocks, no new space). 0 or errno.
+int OverwriteInPlace(const std::string& path, const std::string& text, bool fsync_file) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int err = WriteAllAt(fd, text);
+  if (err == 0 && ::ftruncate(fd, static_cast<off_t>(text.size())) != 0) err = errno;
+  if (err == 0) Reserve(fd, text.size());  // truncation released the tail
+  if (err == 0 && fsync_file && ::fsync(fd) != 0) err = errno;
+  ::close(fd);
+  return err;
+}
+
+// A positive integer from the environment, or 0.
+int64_t EnvPositive(const char* name) {
+  const char* s = std::getenv(name);
+  if (s == nullptr || *s == '\0') return 0;
+  char* end = nullptr;
+  long long v = std::strtoll(s, &end, 10);
+  return end != nullptr && *end == '\0' && v > 0 ? v : 0;
 }
 
 }  // namespace
@@ -67,32 +95,82 @@ bool RecordSession::Open(const std::string& dir, Kernel& clock,
   clock_ = &clock;
   command_line_ = std::move(command_line);
   options_ = options;
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    *error = "cannot create " + dir + ": " + std::strerror(errno);
-    return false;
-  }
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    *error = dir + " is not a directory";
-    return false;
-  }
+  if (int64_t kb = EnvPositive("REEL_TRACE_BUFFER_KB"); kb > 0)
+    options_.buffer_bytes = static_cast<size_t>(kb) * 1024;
+  if (int64_t ms = EnvPositive("REEL_TRACE_FLUSH_MS"); ms > 0)
+    options_.flush_interval_ns = ms * 1000000;
+  options_.on_stop = &RecordSession::OnWriterStopped;
+  options_.on_stop_context = this;
   start_ = ReadClocks();
   pid_ = clock.ProcessId();
-  trace::Header header;
-  header.start_mono_ns = start_.monotonic_ns;
-  header.start_real_ns = start_.realtime_ns;
-  header.pid = static_cast<uint32_t>(pid_);
-  std::string path = dir + "/" + trace::kEventsFileName;
-  if (int err = writer_.Open(path.c_str(), header, options); err != 0) {
-    *error = "cannot write " + path + ": " + std::strerror(err);
+  if (dir.empty()) {
+    *error = "--record needs a directory";
     return false;
+  }
+  std::string why;
+  struct stat st {};
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    int err = errno;
+    writer_.MarkUnavailable(err);
+    why = "cannot create " + dir + ": " + std::strerror(err);
+  } else if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    writer_.MarkUnavailable(ENOTDIR);
+    why = dir + " is not a directory";
+  } else {
+    dir_usable_ = true;
+    trace::Header header;
+    header.start_mono_ns = start_.monotonic_ns;
+    header.start_real_ns = start_.realtime_ns;
+    header.pid = static_cast<uint32_t>(pid_);
+    std::string path = dir + "/" + trace::kEventsFileName;
+    if (int err = writer_.Open(path.c_str(), header, options_); err == ENOMEM) {
+      why = "cannot allocate the " + std::to_string(options_.buffer_bytes / 1024) +
+            " KiB event buffer: " + std::strerror(err);
+    } else if (err != 0) {
+      why = "cannot write " + path + ": " + std::strerror(err);
+    }
+  }
+  if (!why.empty()) {
+    stop_reason_ = why;
+    std::fprintf(stderr,
+                 "reel-server: recording failed: %s; the server runs unrecorded and counts the "
+                 "events it does not record\n",
+                 why.c_str());
   }
   return true;
 }
 
+void RecordSession::OnWriterStopped(void* session, int err) {
+  auto* self = static_cast<RecordSession*>(session);
+  std::string log = self->dir_ + "/" + trace::kEventsFileName;
+  self->StopRecording(self->writer_.stats().log_removed
+                          ? log + " was removed while recording"
+                          : "cannot write " + log + ": " + std::strerror(err));
+}
+
+void RecordSession::StopRecording(const std::string& reason) {
+  if (!stop_reason_.empty()) return;
+  stop_reason_ = reason;
+  // The loss goes into meta.json now, so a bundle whose server is killed
+  // later still shows it; the final meta.json repeats it with full counts.
+  std::string meta_note;
+  if (started_) {
+    std::string error;
+    meta_note = WriteMeta("recording", &error) ? " (noted in meta.json)"
+                                               : " (meta.json not updated: " + error + ")";
+  }
+  std::fprintf(stderr,
+               "reel-server: recording stopped after %llu events: %s; the server keeps running "
+               "and counts the events it does not record%s\n",
+               static_cast<unsigned long long>(writer_.stats().records_written), reason.c_str(),
+               meta_note.c_str());
+}
+
 bool RecordSession::Started(const std::string& listen_address, std::string* error) {
   listen_address_ = listen_address;
-  return WriteMeta("recording", error);
+  started_ = true;
+  // Without a directory the failure line of Open already said it all.
+  return WriteMeta("recording", error) || !dir_usable_;
 }
 
 bool RecordSession::Finish(const std::string& keyspace_digest, std::string* error) {
@@ -151,14 +229,42 @@ bool RecordSession::WriteMeta(const char* status, std::string* error) {
     pairs.push_back(pair_json(stop_));
   }
   meta["clock_pairs"] = pairs;
-  meta["records"] = {{"total", s.records},
-                     {"dropped", s.records_dropped},
-                     {"by_kind", by_kind},
-                     {"bytes_written", s.bytes_written},
-                     {"flushes", s.flushes}};
+  meta["records"] = {
+      {"total", s.records}, {"written", s.records_written},     {"dropped", s.records_dropped},
+      {"by_kind", by_kind}, {"bytes_written", s.bytes_written}, {"flushes", s.flushes}};
   meta["write_error"] = s.write_errno == 0 ? json(nullptr) : json(std::strerror(s.write_errno));
+  meta["recording_stopped"] = nullptr;
+  if (!stop_reason_.empty()) {
+    meta["recording_stopped"] = {
+        {"reason", stop_reason_},
+        {"monotonic_ns", s.stopped_at_ns != 0 ? s.stopped_at_ns : start_.monotonic_ns},
+        {"records_written", s.records_written}};
+  }
   if (!digest_.empty()) meta["final_keyspace_digest"] = digest_;
-  return WriteFileAtomically(dir_ + "/" + kMetaFileName, meta.dump(2) + "\n", error);
+  return WriteBundleFile(dir_ + "/" + kMetaFileName, meta.dump(2) + "\n", false, error);
+}
+
+bool WriteBundleFile(const std::string& path, const std::string& text, bool fsync_file,
+                     std::string* error) {
+  std::string tmp = path + ".tmp";
+  int err = 0;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    err = errno;
+  } else {
+    Reserve(fd, text.size());
+    err = WriteAllAt(fd, text);
+    if (err == 0 && fsync_file && ::fsync(fd) != 0) err = errno;
+    if (::close(fd) != 0 && err == 0) err = errno;
+    if (err == 0 && ::rename(tmp.c_str(), path.c_str()) == 0) return true;
+    if (err == 0) err = errno;
+    ::unlink(tmp.c_str());
+  }
+  // A full disk: the previous version's reserved blocks still have room.
+  if ((err == ENOSPC || err == EDQUOT) && OverwriteInPlace(path, text, fsync_file) == 0)
+    return true;
+  *error = "cannot write " + path + ": " + std::strerror(err);
+  return false;
 }
 
 }  // namespace reel

@@ -111,6 +111,21 @@ int RunInspect(const std::string& path) {
     drops += std::to_string(s.seq_gaps) + " sequence numbers missing; ";
     losses = true;
   }
+  // A log its recorder never closed (a killed server, or one still running)
+  // lacks the records that were still in the recorder's buffer: up to one
+  // flush interval. The file itself gives no sign of it (the writer writes
+  // whole records), so say so: reel capture counts it as a loss too.
+  if (have_meta && MetaString(meta, "status") == "recording") {
+    drops += "log never closed (status recording): the records of its last flush interval";
+    const nlohmann::json* flush = meta.contains("event_log") && meta["event_log"].is_object() &&
+                                          meta["event_log"].contains("flush_interval_ns")
+                                      ? &meta["event_log"]["flush_interval_ns"]
+                                      : nullptr;
+    if (flush && flush->is_number())
+      drops += " (" + std::to_string(flush->get<int64_t>() / 1000000) + " ms)";
+    drops += " may be missing; ";
+    losses = true;
+  }
   if (losses) drops.resize(drops.size() - 2);
   std::printf("drops:        %s\n", losses ? drops.c_str() : "none");
   if (have_meta && meta.contains("final_keyspace_digest"))

@@ -6,6 +6,7 @@
 #include "analyzers/analyzer_commands.h"
 #include "capture/capture_command.h"
 #include "capture/reel_commands.h"
+#include "replay/redact_bundle.h"
 #include "replay/replay_command.h"
 
 int main(int argc, char** argv) {
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
       ->required();
 
   reel::cli::CaptureOptions capture_options;
+  capture_options.redactor = reel::replay::RedactBundleForCapture;  // --redact (replay/)
   CLI::App* capture = reel::cli::AddCaptureCommand(app, &capture_options);
 
   reel::cli::ReplayCommandOptions replay_options;

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -31,17 +33,63 @@ constexpr size_t kMaxBodyPrefix = 1 + 2 * trace::kMaxVarint;
 constexpr size_t kMaxLengthPrefix = 4;
 constexpr size_t kMinBuffer = 4096;
 
-// Exceeding RLIMIT_FSIZE raises SIGXFSZ, whose default action kills the
-// process; with it ignored, write(2) fails with EFBIG and the writer stops.
-void IgnoreSigxfszIfDefault() {
-  struct sigaction old {};
-  if (sigaction(SIGXFSZ, nullptr, &old) == 0 && old.sa_handler == SIG_DFL &&
-      !(old.sa_flags & SA_SIGINFO)) {
-    struct sigaction ign {};
-    ign.sa_handler = SIG_IGN;
-    sigemptyset(&ign.sa_mask);
-    sigaction(SIGXFSZ, &ign, nullptr);
+// Blocks SIGPIPE and SIGXFSZ in the calling thread while the writer writes,
+// so a write to a FIFO without a reader, or past RLIMIT_FSIZE, fails with
+// EPIPE/EFBIG instead of killing the process through the signal's default
+// action. A signal the write raised stays pending while blocked; Consume()
+// takes it, unless it was already pending before the write (then it is not
+// ours). The dispositions are never touched.
+class WriteSignalGuard {
+ public:
+  WriteSignalGuard() {
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGPIPE);
+    sigaddset(&block, SIGXFSZ);
+    pthread_sigmask(SIG_BLOCK, &block, &saved_mask_);
+    sigpending(&pending_before_);
   }
+  ~WriteSignalGuard() { pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr); }
+  WriteSignalGuard(const WriteSignalGuard&) = delete;
+  WriteSignalGuard& operator=(const WriteSignalGuard&) = delete;
+
+  // After a write failed with err: discard the signal it raised.
+  void Consume(int err) {
+    int sig = err == EPIPE ? SIGPIPE : err == EFBIG ? SIGXFSZ : 0;
+    if (sig == 0 || sigismember(&pending_before_, sig) || sigismember(&saved_mask_, sig)) return;
+    sigset_t now;
+    if (sigpending(&now) != 0 || !sigismember(&now, sig)) return;
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    timespec zero{};
+    sigtimedwait(&one, nullptr, &zero);
+  }
+
+ private:
+  sigset_t saved_mask_;
+  sigset_t pending_before_;
+};
+
+// How many whole frames (length prefix, body, CRC) the first n bytes of an
+// encoded buffer hold.
+uint64_t WholeFrames(const uint8_t* p, size_t n) {
+  uint64_t frames = 0;
+  size_t pos = 0;
+  while (pos < n) {
+    uint64_t body = 0;
+    size_t k = 0;
+    for (int shift = 0; pos + k < n && shift < 64; shift += 7) {
+      uint8_t b = p[pos + k++];
+      body |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    uint64_t frame = k + body + trace::kCrcSize;
+    if (frame > n - pos) break;
+    pos += static_cast<size_t>(frame);
+    frames++;
+  }
+  return frames;
 }
 
 }  // namespace
@@ -53,8 +101,11 @@ TraceWriter::~TraceWriter() {
 
 int TraceWriter::Open(const char* path, const trace::Header& header,
                       const TraceWriterOptions& options) {
-  int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno;
+  int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (fd_ < 0 && !closed_) stats_.write_errno = errno;
+    return errno;
+  }
   return OpenFd(fd, header, options);
 }
 
@@ -65,27 +116,41 @@ int TraceWriter::OpenFd(int fd, const trace::Header& header, const TraceWriterOp
   }
   options_ = options;
   if (options_.buffer_bytes < kMinBuffer) options_.buffer_bytes = kMinBuffer;
-  buf_ = static_cast<uint8_t*>(std::malloc(options_.buffer_bytes));
-  if (buf_ == nullptr) {
-    ::close(fd);
-    return ENOMEM;
-  }
-  IgnoreSigxfszIfDefault();
+  struct stat st {};
+  check_links_ =
+      ::fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)) && st.st_nlink > 0;
   uint8_t bytes[trace::kHeaderSize];
   trace::EncodeHeader(header, bytes);
   fd_ = fd;
-  if (!WriteAll(bytes, sizeof bytes)) {
-    int err = stats_.write_errno;
+  size_t done = 0;
+  if (int err = WriteAll(bytes, sizeof bytes, &done); err != 0) {
     ::close(fd_);
     fd_ = -1;
-    std::free(buf_);
-    buf_ = nullptr;
     stats_ = TraceWriterStats{};
-    failed_ = false;
+    stats_.write_errno = err;  // nothing was recorded yet: the caller may retry elsewhere
     return err;
   }
   prev_ts_ = header.start_mono_ns;
+  // Allocated after the header, so a process short of memory still leaves a
+  // valid (empty) log behind, and every record it makes is counted as lost.
+  buf_ = static_cast<uint8_t*>(std::malloc(options_.buffer_bytes));
+  if (buf_ == nullptr) {
+    failed_ = true;
+    stats_.write_errno = ENOMEM;
+    stats_.stopped_at_ns = prev_ts_;
+    ::close(fd_);
+    fd_ = -1;
+    closed_ = true;
+    return ENOMEM;
+  }
   return 0;
+}
+
+void TraceWriter::MarkUnavailable(int err) {
+  if (fd_ >= 0) return;
+  failed_ = true;
+  closed_ = true;
+  if (stats_.write_errno == 0) stats_.write_errno = err;
 }
 
 uint8_t* TraceWriter::Begin(Kind kind, int64_t ts_ns, size_t max_fields) {
@@ -141,7 +206,13 @@ void TraceWriter::Commit(uint8_t* end) {
 
   if (frame_ == big_) {
     // The buffer was flushed in Begin, so the file order is preserved.
-    if (!WriteAll(big_, total)) stats_.records_dropped++;
+    size_t done = 0;
+    if (int err = WriteAll(big_, total, &done); err == 0) {
+      stats_.records_written++;
+    } else {
+      stats_.records_dropped++;
+      Fail(err);
+    }
     delete[] big_;
     big_ = nullptr;
     return;
@@ -164,39 +235,62 @@ void TraceWriter::FlushIfDue(int64_t now_ns) {
 
 void TraceWriter::Flush() {
   if (used_ == 0 || fd_ < 0 || failed_) return;
-  if (!WriteAll(buf_, used_)) return;
+  size_t done = 0;
+  int err = WriteAll(buf_, used_, &done);
+  // After a short write (a full disk), the whole records in front of the
+  // cut are in the file and readable: they count as written, not dropped.
+  uint64_t whole = err == 0 ? buffered_records_ : WholeFrames(buf_, done);
+  stats_.records_written += whole;
+  buffered_records_ -= whole;
+  if (err != 0) {
+    Fail(err);  // drops the rest of the buffer
+    return;
+  }
   stats_.flushes++;
   used_ = 0;
   buffered_records_ = 0;
 }
 
-bool TraceWriter::WriteAll(const uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd_, p, n);
+bool TraceWriter::LogRemoved() const {
+  struct stat st {};
+  return check_links_ && ::fstat(fd_, &st) == 0 && st.st_nlink == 0;
+}
+
+int TraceWriter::WriteAll(const uint8_t* p, size_t n, size_t* done) {
+  *done = 0;
+  // One fstat per flush: writing on into an unlinked file would fill the
+  // disk with data nobody can read.
+  if (LogRemoved()) {
+    stats_.log_removed = true;
+    return ENOENT;
+  }
+  WriteSignalGuard signals;
+  while (*done < n) {
+    ssize_t w = ::write(fd_, p + *done, n - *done);
     if (w < 0) {
       if (errno == EINTR) continue;
-      Fail(errno);
-      return false;
+      int err = errno;
+      signals.Consume(err);
+      return err;
     }
-    if (w == 0) {  // not expected from a file; do not spin on it
-      Fail(EIO);
-      return false;
-    }
+    if (w == 0) return EIO;  // not expected from a file; do not spin on it
     stats_.bytes_written += static_cast<uint64_t>(w);
-    p += w;
-    n -= static_cast<size_t>(w);
+    *done += static_cast<size_t>(w);
   }
-  return true;
+  return 0;
 }
 
 void TraceWriter::Fail(int err) {
+  bool first = !failed_;
   failed_ = true;
   if (stats_.write_errno == 0) stats_.write_errno = err;
-  // Some of these may have reached the file whole before a short write; the
-  // reader's count is authoritative, this one is an upper bound.
   stats_.records_dropped += buffered_records_;
   buffered_records_ = 0;
   used_ = 0;
+  if (first) {
+    stats_.stopped_at_ns = prev_ts_;
+    if (options_.on_stop != nullptr) options_.on_stop(options_.on_stop_context, err);
+  }
 }
 
 int TraceWriter::Close() {

@@ -16,11 +16,19 @@
 // records since its last call), never more than one buffer's worth; the
 // reader detects the torn record at the end.
 //
-// Errors: a failed write (ENOSPC, EFBIG, EIO, ...) never crashes, retries or
-// blocks the caller. The writer stops writing for good, and every record that
-// was in the buffer or is appended later is counted in stats().records_dropped.
-// Open() ignores SIGXFSZ if it is at its default disposition, so exceeding
-// RLIMIT_FSIZE yields EFBIG instead of killing the process.
+// Errors: a failed write (ENOSPC, EFBIG, EIO, EPIPE, ...) never crashes,
+// retries or blocks the caller. The writer stops writing for good, and every
+// record that was in the buffer or is appended later is counted in
+// stats().records_dropped — except the whole records a short write put in
+// the file before the error, which count as written (the reader finds them). Before each write it
+// also checks that the log is still linked (fstat st_nlink): a log whose file or bundle directory
+// was removed stops the writer the same way (write_errno ENOENT, log_removed) instead of filling an
+// unlinked file. options.on_stop is called once when the writer stops. Each write runs with SIGPIPE
+// and SIGXFSZ blocked in the calling thread, and a signal the write itself raised is consumed: a
+// log on a FIFO whose reader died, or past RLIMIT_FSIZE, yields EPIPE/EFBIG instead of killing the
+// process, and the process's signal dispositions are never changed (the LD_PRELOAD shim must not
+// alter its host's behaviour). If the buffer cannot be allocated, Open writes the header anyway (a
+// valid empty log), stops and returns ENOMEM; records are then counted as dropped.
 //
 // Built for reuse by the LD_PRELOAD shim: no exceptions, no allocation after
 // Open() except for a single record larger than the whole buffer, and no
@@ -39,6 +47,11 @@ namespace reel {
 struct TraceWriterOptions {
   size_t buffer_bytes = 256 * 1024;
   int64_t flush_interval_ns = 50'000'000;  // 50 ms
+  // Called once, from inside the append/flush/close that hit the error, when
+  // an open writer stops (not for an Open failure: Open returns it). err is
+  // the errno (ENOENT when the log was removed). It must not append records.
+  void (*on_stop)(void* context, int err) = nullptr;
+  void* on_stop_context = nullptr;
 };
 
 struct TraceWriterStats {
@@ -46,7 +59,11 @@ struct TraceWriterStats {
   uint64_t records_dropped = 0;  // records lost to a write error or a closed writer
   uint64_t bytes_written = 0;    // bytes that reached the file, header included
   uint64_t flushes = 0;
-  int write_errno = 0;                          // the error that stopped the writer; 0 if none
+  uint64_t records_written = 0;  // records whose bytes write(2) accepted in full
+  // The error that stopped the writer or made Open fail; 0 if none.
+  int write_errno = 0;
+  bool log_removed = false;                     // stopped because the log file was unlinked
+  int64_t stopped_at_ns = 0;                    // time of the last record appended before the stop
   uint64_t per_kind[trace::kMaxKind + 1] = {};  // appended records by kind
 };
 
@@ -57,8 +74,9 @@ class TraceWriter {
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
 
-  // Creates or truncates path and writes the header synchronously, so even a
-  // log whose process dies at once is a valid (empty) log. Returns 0 or errno.
+  // Creates or truncates path (mode 0600) and writes the header
+  // synchronously, so even a log whose process dies at once is a valid
+  // (empty) log. Returns 0 or errno (also kept in stats().write_errno).
   int Open(const char* path, const trace::Header& header, const TraceWriterOptions& options = {});
   // Same on an fd opened for writing; the writer owns it from now on.
   int OpenFd(int fd, const trace::Header& header, const TraceWriterOptions& options = {});
@@ -92,6 +110,11 @@ class TraceWriter {
   void ProcessId(int64_t ts_ns, int64_t pid);
   void StopRequested(int64_t ts_ns);
 
+  // For a log that could not even be created: records err as the reason
+  // (stats().write_errno) and counts every record appended from now on as
+  // dropped. Only before Open; a no-op on an open writer.
+  void MarkUnavailable(int err);
+
   // When the buffer must be written at the latest (CLOCK_MONOTONIC ns):
   // the oldest buffered record's time plus the flush interval; INT64_MAX when
   // the buffer is empty.
@@ -117,10 +140,14 @@ class TraceWriter {
   // Frames the record that ends at end (length prefix, CRC) and applies the
   // flush policy.
   void Commit(uint8_t* end);
-  bool WriteAll(const uint8_t* p, size_t n);
+  // Writes n bytes; 0 or the errno that stopped it (ENOENT: the log was
+  // removed). *done: the bytes write(2) accepted.
+  int WriteAll(const uint8_t* p, size_t n, size_t* done);
+  bool LogRemoved() const;
   void Fail(int err);
 
   int fd_ = -1;
+  bool check_links_ = false;  // the log is a named file or FIFO: watch st_nlink
   bool failed_ = false;
   bool closed_ = false;
   TraceWriterOptions options_;

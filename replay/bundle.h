@@ -41,9 +41,20 @@ struct Bundle {
   std::vector<std::string> command_line;
   std::string final_digest;  // empty when the recording did not finish
 
-  // The flow an accepted connection belongs to (peer = client, local = server).
-  const TcpFlow* FlowFor(const SockAddr& peer, const SockAddr& local) const {
-    return streams.Find(peer, local);
+  // The flow an accepted connection belongs to (peer = client, local = server):
+  // the latest one with that 4-tuple that had begun by accepted_mono_ns. A
+  // client port is reused once the old connection is in TIME_WAIT, so one
+  // 4-tuple can name several flows in a capture.
+  const TcpFlow* FlowFor(const SockAddr& peer, const SockAddr& local,
+                         int64_t accepted_mono_ns = INT64_MAX) const {
+    constexpr int64_t kSlackNs = 1000000;  // pcap stamps vs event clock (see RecordedKernel)
+    for (auto it = streams.flows.rbegin(); it != streams.flows.rend(); ++it) {
+      if (!(it->client == peer && it->server == local)) continue;
+      if (accepted_mono_ns == INT64_MAX ||
+          it->first_ns - real_minus_mono_ns <= accepted_mono_ns + kSlackNs)
+        return &*it;
+    }
+    return nullptr;
   }
 };
 

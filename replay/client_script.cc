@@ -27,6 +27,16 @@ std::set<uint16_t> ListeningPorts(const Bundle& b) {
   return ports;
 }
 
+// Server->client bytes captured before t (monotonic): what the client had
+// been sent by then.
+uint64_t RepliedBefore(const Bundle& b, const TcpFlow& f, int64_t t) {
+  uint64_t n = 0;
+  for (const StreamChunk& c : f.to_client.chunks)
+    if (c.timestamp_ns - b.real_minus_mono_ns < t)
+      n = std::max<uint64_t>(n, c.offset + c.bytes.size());
+  return n;
+}
+
 }  // namespace
 
 ClientScript ScriptFromBundle(const Bundle& b) {
@@ -61,11 +71,17 @@ ClientScript ScriptFromBundle(const Bundle& b) {
                              std::to_string(e.offset) + " are missing from the capture";
           break;
         }
-        c.chunks.push_back({e.t_ns, std::move(*bytes)});
+        c.chunks.push_back({e.t_ns, std::move(*bytes), RepliedBefore(b, f, e.t_ns)});
         break;
       }
-      case NetEvent::Type::kFin: c.fin_ns = e.t_ns; break;
-      case NetEvent::Type::kReset: c.reset_ns = e.t_ns; break;
+      case NetEvent::Type::kFin:
+        c.fin_ns = e.t_ns;
+        c.fin_after_reply_bytes = RepliedBefore(b, f, e.t_ns);
+        break;
+      case NetEvent::Type::kReset:
+        c.reset_ns = e.t_ns;
+        c.fin_after_reply_bytes = RepliedBefore(b, f, e.t_ns);
+        break;
     }
   }
   return script;

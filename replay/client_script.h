@@ -17,6 +17,10 @@ namespace reel::replay {
 struct ScriptChunk {
   int64_t t_ns = 0;  // CLOCK_MONOTONIC of the recording when these bytes arrived
   std::string bytes;
+  // How many reply bytes the client had received when it sent these: a
+  // client that waits for a reply before its next request waits for it in
+  // a what-if run too, however late the reply comes (closed loop).
+  uint64_t after_reply_bytes = 0;
 };
 
 struct ScriptConnection {
@@ -24,9 +28,10 @@ struct ScriptConnection {
   SockAddr client;
   SockAddr server;
   int64_t established_ns = 0;
-  std::vector<ScriptChunk> chunks;  // in arrival order
-  int64_t fin_ns = -1;              // -1: the client never half-closed
-  int64_t reset_ns = -1;            // -1: no RST
+  std::vector<ScriptChunk> chunks;     // in arrival order
+  int64_t fin_ns = -1;                 // -1: the client never half-closed
+  int64_t reset_ns = -1;               // -1: no RST
+  uint64_t fin_after_reply_bytes = 0;  // as ScriptChunk::after_reply_bytes, for the FIN/RST
 };
 
 struct ClientScript {

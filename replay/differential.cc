@@ -4,8 +4,10 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 
+#include "replay/redaction_verdict.h"
 #include "replay/resp_stream.h"
 #include "server/server.h"
 
@@ -179,7 +181,7 @@ DifferentialReport RunDifferential(const Bundle& b) {
   for (const TraceRecord& r : b.log.records) {
     if (const auto* a = std::get_if<trace::Accept4Rec>(&r.call); a && r.result.ok()) {
       int fd = static_cast<int>(r.result.value);
-      const TcpFlow* f = b.FlowFor(a->peer, a->local);
+      const TcpFlow* f = b.FlowFor(a->peer, a->local, r.ts_ns);
       if (!f) continue;
       fd_flow[fd] = f;
       fd_offset[fd] = 0;
@@ -209,6 +211,10 @@ DifferentialReport RunDifferential(const Bundle& b) {
   FeedKernel kernel(std::move(steps));
   ServerConfig config;
   config.port = 6379;
+  // The recorded server's password (redacted bundles carry its placeholder,
+  // the same one their AUTH commands carry).
+  for (size_t i = 0; i + 1 < b.command_line.size(); i++)
+    if (b.command_line[i] == "--requirepass") config.requirepass = b.command_line[i + 1];
   // Capture each connection's output when its fd closes (fds are reused).
   std::vector<std::pair<const TcpFlow*, std::string>> outputs;
   {
@@ -226,6 +232,8 @@ DifferentialReport RunDifferential(const Bundle& b) {
   std::map<int, std::string> produced = kernel.written();
   std::map<int, size_t> produced_pos;
   rep.ran = true;
+  std::optional<RedactionExplainer> redaction;
+  if (BundleIsRedacted(b)) redaction.emplace(b.meta["redaction"]);
   for (const Conn& c : conns) {
     rep.connections++;
     std::string expected = c.flow->to_client.CapturedBytes();
@@ -244,8 +252,19 @@ DifferentialReport RunDifferential(const Bundle& b) {
     for (size_t i = 0; i < want.size(); i++) {
       rep.replies_compared++;
       std::string g = i < got.size() ? got[i] : std::string("(no reply)");
-      if (g == want[i]) continue;
       std::vector<std::string> cmd = i < cmds.size() ? cmds[i] : std::vector<std::string>{};
+      if (redaction) {
+        std::string name;
+        std::string why = redaction->Observe(cmd, g != want[i], c.flow->client.ToString(), &name);
+        if (!why.empty()) {
+          rep.not_comparable_under_redaction++;
+          if (rep.first_not_comparable.empty())
+            rep.first_not_comparable = name + " on connection " + c.flow->client.ToString() +
+                                       ", reply " + std::to_string(i + 1) + ": " + why;
+          continue;
+        }
+      }
+      if (g == want[i]) continue;
       if (NonDeterministic(cmd)) {
         rep.nondeterministic_differing++;
         continue;

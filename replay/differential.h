@@ -24,6 +24,10 @@ struct DifferentialReport {
   // CLIENT LIST, RANDOMKEY, ...): compared, but counted apart.
   uint64_t nondeterministic_differing = 0;
   std::string first_difference;  // conn, command, both replies
+  // A redacted bundle: differences redaction explains (INCR on a redacted
+  // value, SMEMBERS order, ...; replay/redaction_verdict.h), counted apart.
+  uint64_t not_comparable_under_redaction = 0;
+  std::string first_not_comparable;
 };
 
 DifferentialReport RunDifferential(const Bundle& bundle);

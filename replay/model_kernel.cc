@@ -69,21 +69,33 @@ ModelKernel::ModelKernel(const ClientScript& script, const ModelPolicy& policy,
       now_(script.start_mono_ns),
       rng_(static_cast<uint64_t>(script.start_mono_ns) ^ 0x5265656c4d6f64ULL),
       shuffle_rng_(policy.shuffle_seed) {
+  // The recorded process had other files open (stdio, the log, ...): its
+  // first epoll or socket fd is where this process's numbering starts.
+  if (recording != nullptr) {
+    for (const TraceRecord& r : recording->records) {
+      if ((r.kind_enum() == trace::Kind::kEpollCreate || r.kind_enum() == trace::Kind::kSocket) &&
+          r.result.ok()) {
+        first_fd_ = static_cast<int>(r.result.value);
+        break;
+      }
+    }
+  }
   if (policy_.max_calls == 0)
     policy_.max_calls = (recording ? 50 * recording->records.size() : 0) + 1'000'000;
   for (const ScriptConnection& c : script.connections) {
     conns_[c.id] = &c;
     std::string& in = input_[c.id];
-    auto push = [&](int64_t t, Pending::Type type, uint64_t offset) {
-      pending_.push({t + policy_.delivery_delay_ns, pending_order_++, type, c.id, offset});
+    auto push = [&](int64_t t, Pending::Type type, uint64_t offset, uint64_t after) {
+      pending_.push(
+          {t + policy_.delivery_delay_ns, pending_order_++, type, c.id, offset, after, false});
     };
-    push(c.established_ns, Pending::Type::kEstablished, 0);
+    push(c.established_ns, Pending::Type::kEstablished, 0, 0);
     for (const ScriptChunk& ch : c.chunks) {
       in += ch.bytes;
-      push(ch.t_ns, Pending::Type::kData, in.size());
+      push(ch.t_ns, Pending::Type::kData, in.size(), ch.after_reply_bytes);
     }
-    if (c.fin_ns >= 0) push(c.fin_ns, Pending::Type::kFin, 0);
-    if (c.reset_ns >= 0) push(c.reset_ns, Pending::Type::kReset, 0);
+    if (c.fin_ns >= 0) push(c.fin_ns, Pending::Type::kFin, 0, c.fin_after_reply_bytes);
+    if (c.reset_ns >= 0) push(c.reset_ns, Pending::Type::kReset, 0, c.fin_after_reply_bytes);
   }
 }
 
@@ -136,6 +148,17 @@ void ModelKernel::ApplyUpTo(int64_t t) {
   while (!pending_.empty() && pending_.top().t <= t) {
     Pending p = pending_.top();
     pending_.pop();
+    if (p.type != Pending::Type::kAck && p.type != Pending::Type::kEstablished && !p.released) {
+      // Closed loop: a client that had waited for reply bytes before sending
+      // this waits for them here too (and what follows it waits behind it).
+      auto out = outputs_.find(p.conn);
+      uint64_t replied = out == outputs_.end() ? 0 : out->second.bytes.size();
+      std::deque<Pending>& q = waiting_[p.conn];
+      if (!q.empty() || replied < p.after_reply_bytes) {
+        q.push_back(p);
+        continue;
+      }
+    }
     const ScriptConnection* c = conns_.count(p.conn) ? conns_[p.conn] : nullptr;
     switch (p.type) {
       case Pending::Type::kEstablished: {
@@ -157,12 +180,31 @@ void ModelKernel::ApplyUpTo(int64_t t) {
   }
 }
 
+void ModelKernel::ReleaseWaiting(uint32_t flow) {
+  auto it = waiting_.find(flow);
+  if (it == waiting_.end()) return;
+  uint64_t replied = outputs_[flow].bytes.size();
+  // The reply's trip and the request's trip; while the run follows the
+  // recording the recorded times already hold them.
+  int64_t t = following_ ? now_ : now_ + 2 * policy_.delivery_delay_ns;
+  while (!it->second.empty() && it->second.front().after_reply_bytes <= replied) {
+    Pending p = it->second.front();
+    it->second.pop_front();
+    p.released = true;
+    p.t = std::max(p.t, t);
+    p.order = pending_order_++;
+    pending_.push(p);
+  }
+}
+
 int64_t ModelKernel::NextEventTime() const {
   return pending_.empty() ? INT64_MAX : pending_.top().t;
 }
 
 bool ModelKernel::Quiescent() const {
   if (!pending_.empty()) return false;
+  // Client input still waiting for a reply that never came does not count:
+  // it will never be sent.
   for (const auto& [fd, flow] : fd_flow_) {
     const model::ModelSocket* s = const_cast<model::KernelModel&>(model_).SocketByFd(fd);
     if (s != nullptr && s->readable_bytes() > 0) return false;
@@ -171,7 +213,7 @@ bool ModelKernel::Quiescent() const {
 }
 
 int ModelKernel::TakeFd() {
-  int fd = 3;  // 0-2 are stdio
+  int fd = first_fd_;
   while (used_fds_.count(fd)) fd++;
   used_fds_.insert(fd);
   return fd;
@@ -321,7 +363,14 @@ SysResult ModelKernel::Listen(int fd, int backlog) {
 SysResult ModelKernel::GetSockName(int fd, SockAddr* addr) {
   Follow(trace::Kind::kGetSockName, fd, "getsockname");
   auto it = bound_.find(fd);
-  if (it == bound_.end()) return SysResult::Error(EBADF);
+  if (it == bound_.end()) {
+    // An accepted socket's local address is its connection's server side
+    // (a RecordingKernel around the model asks, to join the fd to the pcap).
+    auto flow = fd_flow_.find(fd);
+    if (flow == fd_flow_.end()) return SysResult::Error(EBADF);
+    if (addr) *addr = conns_[flow->second]->server;
+    return SysResult::Ok(0);
+  }
   if (addr) *addr = it->second;
   return SysResult::Ok(0);
 }
@@ -395,7 +444,8 @@ SysResult ModelKernel::DoWrite(int fd, const char* data, size_t len) {
       out.writes.push_back({now_, static_cast<uint64_t>(res.value)});
       model::ModelSocket* s = model_.SocketByFd(fd);
       pending_.push({now_ + policy_.ack_delay_ns, pending_order_++, Pending::Type::kAck, it->second,
-                     s ? s->snd_written : 0});
+                     s ? s->snd_written : 0, 0, false});
+      ReleaseWaiting(it->second);
     }
   }
   return res;
@@ -499,7 +549,6 @@ bool ModelKernel::StopRequested() {
     if (next_ < rec_->records.size() &&
         rec_->records[next_].kind_enum() == trace::Kind::kStopRequested) {
       next_++;
-      stats_.followed++;
       return stop_ = true;
     }
     if (next_ < rec_->records.size()) return false;

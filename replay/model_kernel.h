@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <queue>
 #include <set>
@@ -111,7 +112,9 @@ class ModelKernel final : public Kernel {
     uint64_t order = 0;  // ties: script order, then acks
     enum class Type { kEstablished, kData, kFin, kReset, kAck } type = Type::kData;
     uint32_t conn = 0;
-    uint64_t offset = 0;  // kData: end offset; kAck: acknowledged offset
+    uint64_t offset = 0;             // kData: end offset; kAck: acknowledged offset
+    uint64_t after_reply_bytes = 0;  // the client sends it only once it has this much reply
+    bool released = false;           // it waited for its reply and may go now
     bool operator>(const Pending& o) const { return t != o.t ? t > o.t : order > o.order; }
   };
 
@@ -141,9 +144,14 @@ class ModelKernel final : public Kernel {
 
   std::priority_queue<Pending, std::vector<Pending>, std::greater<Pending>> pending_;
   uint64_t pending_order_ = 0;
+  void ReleaseWaiting(uint32_t flow);
+
   std::map<uint32_t, std::string> input_;  // flow -> every byte the client sends
+  // Client events waiting for the server's reply bytes (closed loop), in order.
+  std::map<uint32_t, std::deque<Pending>> waiting_;
   std::map<uint32_t, const ScriptConnection*> conns_;
   std::set<int> used_fds_;
+  int first_fd_ = 3;  // 0-2 are stdio
   std::map<int, SockAddr> bound_;
   std::map<int, SockAddr> listeners_;
   std::vector<std::pair<uint32_t, int64_t>> unlistened_;  // handshakes before any listen

@@ -160,7 +160,7 @@ class ModelRun {
     model::ModelSocket* l = model_.SocketByFd(c.fd);
     if (l == nullptr || l->kind != model::ModelSocket::Kind::kListener) return;
     report_.accept.calls++;
-    const TcpFlow* flow = r.result.ok() ? b_.FlowFor(c.peer, c.local) : nullptr;
+    const TcpFlow* flow = r.result.ok() ? b_.FlowFor(c.peer, c.local, r.ts_ns) : nullptr;
     bool model_has = !l->accept_queue.empty();
     bool match;
     if (!r.result.ok()) {

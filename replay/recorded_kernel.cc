@@ -34,6 +34,21 @@ bool SameEndpoint(const SockAddr& bound, const SockAddr& actual) {
   return bound.addr == kZero || (bound.family == actual.family && bound.addr == actual.addr);
 }
 
+// True when the capture had stopped before `at`: no packet of any connection
+// is stamped after the call, and every byte this direction captured lies
+// before `offset` (nothing beyond the missing bytes). Such a bundle is cut at
+// the capture's end; its replay has not diverged.
+bool CaptureEndedBefore(const Bundle& b, const TcpFlow* flow, uint64_t offset,
+                        const TraceRecord& at) {
+  if (!b.has_pcap) return false;
+  if (flow && !flow->to_server.chunks.empty() &&
+      flow->to_server.chunks.back().end() > flow->to_server.ContiguousEnd(offset))
+    return false;
+  int64_t last_packet_ns = INT64_MIN;
+  for (const TcpFlow& f : b.streams.flows) last_packet_ns = std::max(last_packet_ns, f.last_ns);
+  return last_packet_ns != INT64_MIN && last_packet_ns - b.real_minus_mono_ns < at.ts_ns;
+}
+
 }  // namespace
 
 RecordedKernel::RecordedKernel(const Bundle& bundle, TimelineWriter* timeline, int64_t tolerance_ns)
@@ -58,6 +73,13 @@ void RecordedKernel::Diverge(const std::string& why, const TraceRecord* at) {
   stopped_ = true;
 }
 
+void RecordedKernel::LogEnded() {
+  report_.log_ended = true;
+  if (report_.cut_at.empty() && !b_.log.records.empty())
+    report_.cut_at = "after the last record, " + Context(b_.log.records.back());
+  stopped_ = true;
+}
+
 void RecordedKernel::Inconsistent(const std::string& why, const TraceRecord& at) {
   report_.model_inconsistencies++;
   if (report_.first_inconsistency.empty()) report_.first_inconsistency = Context(at) + ": " + why;
@@ -66,8 +88,7 @@ void RecordedKernel::Inconsistent(const std::string& why, const TraceRecord& at)
 const TraceRecord* RecordedKernel::Take(trace::Kind kind, const char* call_desc) {
   if (stopped_) return nullptr;
   if (next_ >= b_.log.records.size()) {
-    report_.log_ended = true;
-    stopped_ = true;
+    LogEnded();
     return nullptr;
   }
   const TraceRecord& r = b_.log.records[next_];
@@ -242,7 +263,7 @@ SysResult RecordedKernel::Accept4(int fd, SockAddr* peer, int flags) {
   if (peer) *peer = c.peer;
   FdState st;
   st.conn = next_conn_++;
-  st.flow = b_.FlowFor(c.peer, c.local);
+  st.flow = b_.FlowFor(c.peer, c.local, r->ts_ns);
   fds_[cfd] = st;
   if (b_.has_pcap) {
     report_.model_checks++;
@@ -277,6 +298,15 @@ SysResult RecordedKernel::Read(int fd, void* buf, size_t len) {
   if (timeline_) timeline_->Read(now_ns_, fd, st.conn, len, r->result);
   if (!r->result.ok() || r->result.value == 0) return r->result;
   uint64_t n = static_cast<uint64_t>(r->result.value);
+  std::optional<std::string> bytes;
+  if (st.flow) bytes = st.flow->to_server.Bytes(st.in, n);
+  if (!bytes && CaptureEndedBefore(b_, st.flow, st.in, *r)) {
+    report_.capture_ended = true;
+    report_.cut_at = Context(*r) + ", a read of " + std::to_string(n) + " bytes on fd " +
+                     std::to_string(fd) + ": packets.pcap ends before it";
+    stopped_ = true;
+    return SysResult::Error(EAGAIN);
+  }
   if (!b_.has_pcap || st.flow == nullptr) {
     Diverge("read of " + std::to_string(n) + " bytes on fd " + std::to_string(fd) +
                 " cannot be replayed: " +
@@ -284,7 +314,6 @@ SysResult RecordedKernel::Read(int fd, void* buf, size_t len) {
             r);
     return SysResult::Error(EAGAIN);
   }
-  auto bytes = st.flow->to_server.Bytes(st.in, n);
   if (!bytes) {
     Diverge("read of " + std::to_string(n) + " bytes at stream offset " + std::to_string(st.in) +
                 " on fd " + std::to_string(fd) + " reaches bytes missing from the capture",
@@ -439,8 +468,7 @@ bool RecordedKernel::StopRequested() {
   if (stopped_) return true;
   if (next_ >= b_.log.records.size()) {
     // The recording ends here (a killed server, or a flight-recorder window).
-    report_.log_ended = true;
-    stopped_ = true;
+    LogEnded();
     return true;
   }
   if (b_.log.records[next_].kind_enum() == trace::Kind::kStopRequested) {

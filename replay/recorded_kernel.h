@@ -32,6 +32,10 @@ struct RecordedReport {
   std::string divergence;     // the first one, with context
   uint64_t divergence_seq = 0;
   bool log_ended = false;  // the server went on after the last record (a cut recording)
+  // packets.pcap ends before the event log (reel capture was killed while its
+  // server recorded on): the server read bytes the capture never got to.
+  bool capture_ended = false;
+  std::string cut_at;  // where the replay stopped at the cut, with context
 
   uint64_t bytes_read = 0;       // payload fed to the server from the pcap
   uint64_t bytes_written = 0;    // payload the server wrote
@@ -93,6 +97,8 @@ class RecordedKernel final : public Kernel {
   // every call benignly and asks the server to stop.
   const TraceRecord* Take(trace::Kind kind, const char* call_desc);
   void Diverge(const std::string& why, const TraceRecord* at);
+  // The server went on past the last record: the recording was cut there.
+  void LogEnded();
   void Inconsistent(const std::string& why, const TraceRecord& at);
   void AdvanceNetwork(int64_t t_mono);
   std::string Context(const TraceRecord& r) const;

@@ -7,6 +7,7 @@
 #include "replay/differential.h"
 #include "replay/model_replay.h"
 #include "replay/model_schedule.h"
+#include "replay/redaction_verdict.h"
 #include "replay/replay_driver.h"
 
 namespace reel::cli {
@@ -107,9 +108,14 @@ int RunForeignBundle(const ReplayCommandOptions& o, const replay::Bundle& bundle
   }
   replay::FidelityReport f = replay::RunModelSchedule(bundle);
   bool same = d.replies_differing == 0;
+  // Every reply that could be compared matched, but some depend on bytes the
+  // redaction replaced.
+  bool not_comparable = same && d.not_comparable_under_redaction > 0;
   if (o.json) {
     nlohmann::ordered_json j;
-    j["verdict"] = same ? "same-replies" : "replies-differ";
+    j["verdict"] = not_comparable ? "not-comparable-under-redaction"
+                   : same         ? "same-replies"
+                                  : "replies-differ";
     j["schedule"] = "differential";
     j["server"] = bundle.command_line.empty() ? "" : bundle.command_line[0];
     j["connections"] = d.connections;
@@ -118,13 +124,19 @@ int RunForeignBundle(const ReplayCommandOptions& o, const replay::Bundle& bundle
     j["replies_differing"] = d.replies_differing;
     j["nondeterministic_differing"] = d.nondeterministic_differing;
     j["first_difference"] = d.first_difference;
+    if (replay::BundleIsRedacted(bundle)) {
+      j["not_comparable_under_redaction"] = d.not_comparable_under_redaction;
+      j["first_not_comparable"] = d.first_not_comparable;
+    }
     j["model_epoll_wait_fidelity"] = f.epoll_wait.fraction();
     std::printf("%s\n", j.dump().c_str());
   } else if (!o.quiet) {
     std::printf(
         "%s: recorded from %s; %llu replies on %llu connections fed through reel-server, "
         "%llu differ",
-        same ? "SAME REPLIES" : "REPLIES DIFFER",
+        not_comparable ? "NOT COMPARABLE UNDER REDACTION"
+        : same         ? "SAME REPLIES"
+                       : "REPLIES DIFFER",
         bundle.command_line.empty() ? "?" : bundle.command_line[0].c_str(),
         static_cast<unsigned long long>(d.replies_compared),
         static_cast<unsigned long long>(d.connections),
@@ -132,14 +144,20 @@ int RunForeignBundle(const ReplayCommandOptions& o, const replay::Bundle& bundle
     if (d.nondeterministic_differing)
       std::printf(" (%llu replies of server-specific commands like INFO/TIME differ as expected)",
                   static_cast<unsigned long long>(d.nondeterministic_differing));
+    if (d.not_comparable_under_redaction)
+      std::printf(" (%llu replies not comparable under redaction)",
+                  static_cast<unsigned long long>(d.not_comparable_under_redaction));
     std::printf(".\n");
     if (!d.first_difference.empty())
       std::printf("  first difference: %s\n", d.first_difference.c_str());
+    if (!d.first_not_comparable.empty())
+      std::printf("  first not comparable under redaction: %s\n", d.first_not_comparable.c_str());
     std::printf(
         "  recorded schedule vs the kernel model: epoll_wait %.1f%%, read %.1f%%, accept %.1f%%\n",
         100 * f.epoll_wait.fraction(), 100 * f.read.fraction(), 100 * f.accept.fraction());
   }
-  return same ? 0 : 1;
+  if (!same) return 1;
+  return d.not_comparable_under_redaction > 0 ? 3 : 0;  // 3: see docs/replay.md
 }
 
 }  // namespace

@@ -76,9 +76,13 @@ ReplayVerdict ReplayRecorded(const Bundle& bundle, const ReplayOptions& options,
                      bundle.start_mono_ns);
   RecordedKernel kernel(bundle, timeline, options.tolerance_ns);
   std::string digest;
+  // A redacted bundle needs every reply to explain differences.
+  std::vector<ReplayedCommand> for_redaction;
+  std::vector<ReplayedCommand>* collected = options.commands;
+  if (collected == nullptr && BundleIsRedacted(bundle)) collected = &for_redaction;
   {
     Server server(kernel, config);
-    TimelineObserver observer(kernel, timeline, &v.commands, options.commands);
+    TimelineObserver observer(kernel, timeline, &v.commands, collected);
     server.set_observer(&observer);
     if (server.Start(&error) != 0 && !kernel.report().diverged) {
       v.runnable = false;
@@ -90,19 +94,23 @@ ReplayVerdict ReplayRecorded(const Bundle& bundle, const ReplayOptions& options,
   }  // the server's destructor makes its last recorded calls
   v.report = kernel.report();
   const RecordedReport& r = v.report;
-  v.cut = r.log_ended || bundle.meta.value("status", "") != "complete";
-  v.order_reproduced = !r.diverged && (r.records_used == r.records_total);
+  v.cut = r.log_ended || r.capture_ended || bundle.meta.value("status", "") != "complete";
+  // A capture that ended first leaves records past the cut that cannot run.
+  v.order_reproduced = !r.diverged && (r.records_used == r.records_total || r.capture_ended);
   v.bytes_reproduced = r.byte_mismatches == 0;
   v.digest_recorded = bundle.final_digest;
   v.digest_replayed = digest;
   v.digest_checked = !bundle.final_digest.empty() && !v.cut;
   v.digest_reproduced = v.digest_checked && digest == bundle.final_digest;
+  if (collected != nullptr && BundleIsRedacted(bundle))
+    ApplyRedactionVerdict(bundle, *collected, &v);
   if (timeline) timeline->End(kernel.now_ns(), v.reproduced() ? "reproduced" : "diverged");
   return v;
 }
 
 std::string ReplayVerdict::Describe() const {
   if (!runnable) return "cannot replay: " + problem;
+  if (not_comparable()) return DescribeNotComparable(*this);
   std::string s;
   s += reproduced() ? "REPRODUCED" : "DIVERGED";
   s += ": " + std::to_string(report.records_used) + "/" + std::to_string(report.records_total) +
@@ -115,9 +123,13 @@ std::string ReplayVerdict::Describe() const {
   if (digest_checked) {
     s += digest_reproduced ? "final keyspace digest matches" : "final keyspace digest differs";
   } else {
-    s += "no final digest to compare (recording was cut)";
+    s += redaction.digest_not_comparable
+             ? "final keyspace digest not comparable under redaction (recorded over the "
+               "original bytes)"
+             : "no final digest to compare (recording was cut)";
   }
   s += "; " + std::to_string(commands) + " commands.";
+  if (!reproduced()) s += RedactionNote(*this);
   if (report.diverged) s += "\n  first divergence: " + report.divergence;
   if (!report.first_byte_mismatch.empty())
     s += "\n  first byte difference: " + report.first_byte_mismatch;
@@ -127,7 +139,14 @@ std::string ReplayVerdict::Describe() const {
     s += "\n  model check: " + std::to_string(report.model_inconsistencies) + " of " +
          std::to_string(report.model_checks) +
          " recorded results disagree with the capture; first: " + report.first_inconsistency;
-  if (cut) s += "\n  the recording ends before the server stopped; replay stopped at the cut.";
+  if (report.capture_ended)
+    s += "\n  the capture ends before the event log (reel capture stopped first); replay stopped "
+         "at the cut: " +
+         report.cut_at + "; the " + std::to_string(report.records_total - report.records_used) +
+         " records after it were not replayed.";
+  else if (cut)
+    s += "\n  the recording ends before the server stopped; replay stopped at the cut" +
+         (report.cut_at.empty() ? std::string(".") : ": " + report.cut_at + ".");
   return s;
 }
 

@@ -10,6 +10,7 @@
 
 #include "replay/bundle.h"
 #include "replay/recorded_kernel.h"
+#include "replay/redaction_verdict.h"
 #include "replay/reel_replay.h"
 #include "replay/timeline.h"
 
@@ -37,6 +38,15 @@ struct ReplayVerdict {
 
   bool reproduced() const {
     return runnable && order_reproduced && bytes_reproduced &&
+           (!digest_checked || digest_reproduced);
+  }
+  // A redacted bundle (meta.json "redaction"): which differences redaction
+  // explains (replay/redaction_verdict.h).
+  RedactionVerdict redaction;
+  // Everything comparable reproduced, but some replies depend on bytes the
+  // redaction replaced: `reel replay` exits 3.
+  bool not_comparable() const {
+    return runnable && !reproduced() && redaction.explains_differences &&
            (!digest_checked || digest_reproduced);
   }
   // One paragraph for people: what matched, and the first thing that did not.

@@ -9,58 +9,59 @@
 
 #include "capture/record_session.h"
 #include "capture/recording_kernel.h"
+#include "server/fault_injecting_kernel.h"
 #include "server/linux_kernel.h"
 #include "server/server.h"
+#include "server/server_cli.h"
 
 int main(int argc, char** argv) {
   reel::ServerConfig config;
-  std::string loglevel = "notice";
+  reel::ServerProcessOptions process;
   CLI::App app{"reel-server: a Redis-compatible server on an ae-style epoll reactor"};
-  app.add_option("--port", config.port, "TCP port to listen on (0 = any free port)")
-      ->check(CLI::Range(0, 65535));
-  app.add_option("--bind", config.bind, "address to bind (127.0.0.1, ::1, 0.0.0.0)");
-  app.add_option("--maxclients", config.maxclients, "maximum connected clients")
-      ->check(CLI::Range(1, 1000000));
-  app.add_option("--hz", config.hz, "serverCron frequency")->check(CLI::Range(1, 500));
-  app.add_option("--maxevents", config.maxevents, "epoll_wait maxevents (default maxclients+128)")
-      ->check(CLI::Range(1, 10000000));
-  app.add_option("--loglevel", loglevel, "debug|verbose|notice|warning")
-      ->check(CLI::IsMember({"debug", "verbose", "notice", "warning"}));
-  app.add_option("--requirepass", config.requirepass, "password clients must AUTH with");
-  app.add_option("--tcp-backlog", config.tcp_backlog, "listen(2) backlog");
-  app.add_option("--slowlog-log-slower-than", config.slowlog_log_slower_than,
-                 "microseconds; negative disables");
-  std::string port_file;
-  app.add_option("--port-file", port_file,
-                 "write the bound port to this file once listening (for tests using --port 0)");
-  std::string record_dir;
-  app.add_option("--record", record_dir,
-                 "record a trace bundle (events.reel + meta.json, see docs/trace-format.md) "
-                 "into this directory");
+  // The same option set the replay parses a recorded command line with.
+  reel::AddServerOptions(app, config, process);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  reel::ParseLogLevel(loglevel, &config.loglevel);
+  reel::ParseLogLevel(process.loglevel, &config.loglevel);
+  std::string error;
+  reel::FaultSpec fault_spec;
+  if (!process.inject_faults.empty() &&
+      !reel::ParseFaultSpec(process.inject_faults, &fault_spec, &error)) {
+    std::fprintf(stderr, "reel-server: %s\n", error.c_str());  // the option check ran already
+    return 2;
+  }
 
   reel::LinuxKernel::InstallStopSignals();
   reel::LinuxKernel kernel;
-  // --record: the server talks to a RecordingKernel that forwards to the
-  // LinuxKernel and logs every call.
+  // The stack, innermost first: LinuxKernel -> FaultInjectingKernel
+  // (--inject-faults) -> RecordingKernel (--record) -> Server. Faults sit
+  // inside the recorder so a recording holds them as the server saw them
+  // and its replay needs no fault injector.
+  std::unique_ptr<reel::FaultInjectingKernel> faults;
+  if (!process.inject_faults.empty()) {
+    faults = std::make_unique<reel::FaultInjectingKernel>(kernel, fault_spec);
+    std::fprintf(stderr, "reel-server: TESTING: injecting faults (%s)\n",
+                 fault_spec.ToString().c_str());
+  }
+  reel::Kernel& io_kernel = faults ? static_cast<reel::Kernel&>(*faults) : kernel;
   std::unique_ptr<reel::RecordSession> session;
   std::unique_ptr<reel::RecordingKernel> recorder;
-  std::string error;
-  if (!record_dir.empty()) {
+  if (!process.record_dir.empty()) {
     session = std::make_unique<reel::RecordSession>();
-    if (!session->Open(record_dir, kernel, std::vector<std::string>(argv, argv + argc), &error)) {
+    // The session's clock is the real kernel: meta.json joins event times
+    // to wall time and must not see injected faults.
+    if (!session->Open(process.record_dir, kernel, std::vector<std::string>(argv, argv + argc),
+                       &error)) {
       std::fprintf(stderr, "reel-server: %s\n", error.c_str());
       return 2;
     }
-    recorder = std::make_unique<reel::RecordingKernel>(kernel, session->writer());
+    recorder = std::make_unique<reel::RecordingKernel>(io_kernel, session->writer());
   }
-  reel::Kernel& server_kernel = recorder ? static_cast<reel::Kernel&>(*recorder) : kernel;
+  reel::Kernel& server_kernel = recorder ? static_cast<reel::Kernel&>(*recorder) : io_kernel;
   std::string digest;
   {
     reel::Server server(server_kernel, config);
@@ -70,8 +71,8 @@ int main(int argc, char** argv) {
       if (session) session->Fail(error, &ignored);
       return 2;
     }
-    if (!port_file.empty()) {
-      if (FILE* f = std::fopen(port_file.c_str(), "w")) {
+    if (!process.port_file.empty()) {
+      if (FILE* f = std::fopen(process.port_file.c_str(), "w")) {
         std::fprintf(f, "%d\n", server.bound_port());
         std::fclose(f);
       }
@@ -101,6 +102,9 @@ int main(int argc, char** argv) {
                    static_cast<unsigned long long>(s.records),
                    s.write_errno ? std::strerror(s.write_errno) : "writer closed");
   }
+  if (faults)  // always logged: a test reads it to know what the run went through
+    std::fprintf(stderr, "reel-server: fault injection (%s): %s\n", fault_spec.ToString().c_str(),
+                 faults->counters().ToString().c_str());
   if (config.loglevel <= reel::LogLevel::kNotice)
     std::fprintf(stderr, "reel-server: shutdown complete\n");
   return 0;

@@ -1,5 +1,9 @@
 #include "server/server_cli.h"
 
+#include <algorithm>
+
+#include "server/fault_injecting_kernel.h"
+
 namespace reel {
 
 void AddServerOptions(CLI::App& app, ServerConfig& config, ServerProcessOptions& process) {
@@ -22,6 +26,17 @@ void AddServerOptions(CLI::App& app, ServerConfig& config, ServerProcessOptions&
   app.add_option("--record", process.record_dir,
                  "record a trace bundle (events.reel + meta.json, see docs/trace-format.md) "
                  "into this directory");
+  app.add_option("--inject-faults", process.inject_faults,
+                 "testing only: inject EAGAIN/EINTR/short reads and writes/ECONNRESET at a "
+                 "seeded rate, e.g. seed=7,rate=0.02,kinds=eagain,eintr,short,reset "
+                 "(docs/server.md)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            FaultSpec spec;
+            std::string error;
+            return ParseFaultSpec(text, &spec, &error) ? std::string() : error;
+          },
+          "SPEC"));
 }
 
 bool ServerConfigFromArgs(const std::vector<std::string>& args, ServerConfig* config,

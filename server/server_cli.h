@@ -17,6 +17,9 @@ struct ServerProcessOptions {
   std::string loglevel = "notice";
   std::string port_file;   // write the bound port here once listening
   std::string record_dir;  // --record DIR
+  // --inject-faults SPEC (testing only, server/fault_injecting_kernel.h);
+  // empty: none. A replay ignores it: the faults are in the recording.
+  std::string inject_faults;
 };
 
 // Registers every reel-server option on app, writing into config/process.

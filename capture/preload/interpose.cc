@@ -13,8 +13,14 @@
 //    close on sockets and epoll fds. recv/recvfrom with MSG_PEEK are not
 //    recorded (they consume nothing, and the log's stream offsets count
 //    consumed bytes).
+//  * The exec family is interposed (not recorded) so the log is flushed and
+//    complete before the process image is replaced (Recorder::BeforeExec).
+#include <alloca.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -22,6 +28,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdarg>
 #include <cstring>
 
 #include "capture/preload/real_libc.h"
@@ -133,30 +140,68 @@ int TimespecToMs(const timespec* ts) {
   return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
 }
 
-// Runs an epoll wait and records it. wait(timeout_ns) performs one real
-// wait (timeout_ns < 0: infinite) and returns its result with errno set.
+// While a wait is split around a flush, a signal must still interrupt it as
+// it would interrupt the single wait the host asked for; otherwise a signal
+// arriving during the flush would run its handler while the host is
+// "inside" epoll_wait and the call would sleep on for its whole timeout
+// (forever with -1), although a handler that only sets a flag relies on the
+// EINTR. So between the pieces every signal is blocked, and each piece is an
+// epoll_pwait with the host's mask: a signal that arrives during the flush
+// stays pending until the next piece starts, which it then interrupts (the
+// pselect pattern). Synchronous fault signals are left unblocked.
+class BlockSignalsBetweenWaits {
+ public:
+  BlockSignalsBetweenWaits() {
+    sigset_t all;
+    sigfillset(&all);
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}) sigdelset(&all, sig);
+    pthread_sigmask(SIG_BLOCK, &all, &host_mask_);
+  }
+  ~BlockSignalsBetweenWaits() {
+    int saved_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &host_mask_, nullptr);
+    errno = saved_errno;
+  }
+  BlockSignalsBetweenWaits(const BlockSignalsBetweenWaits&) = delete;
+  BlockSignalsBetweenWaits& operator=(const BlockSignalsBetweenWaits&) = delete;
+  const sigset_t* host_mask() const { return &host_mask_; }
+
+ private:
+  sigset_t host_mask_;
+};
+
+// Runs an epoll wait and records it. wait(timeout_ns, mask) performs one
+// real wait (timeout_ns < 0: infinite; mask != nullptr: with that signal
+// mask in effect during the wait, as epoll_pwait does) and returns its
+// result with errno set.
 // A wait that could block past the writer's flush deadline is split in two
 // around a flush, so a log never sits in memory while the server idles.
 template <class WaitFn>
 int RecordedWait(int epfd, epoll_event* events, int maxevents, int timeout_ms_field,
                  int64_t timeout_ns, WaitFn wait) {
-  if (!R().ShouldRecord()) return wait(timeout_ns);
+  if (!R().ShouldRecord()) return wait(timeout_ns, nullptr);
   const int64_t entry = MonotonicNs();
   const int64_t deadline = timeout_ns < 0 ? INT64_MAX : entry + timeout_ns;
+  int64_t flush_at = timeout_ns == 0 ? INT64_MAX : R().FlushDeadline();
   int ret;
-  int64_t now = entry;
-  for (;;) {
-    int64_t flush_at = timeout_ns == 0 ? INT64_MAX : R().FlushDeadline();
-    int64_t remaining = deadline == INT64_MAX ? -1 : (deadline > now ? deadline - now : 0);
-    if (flush_at >= deadline) {
-      ret = wait(remaining);
-      break;
+  if (flush_at >= deadline) {
+    ret = wait(timeout_ns, nullptr);  // returns before the deadline anyway: one wait
+  } else {
+    BlockSignalsBetweenWaits blocked;
+    int64_t now = entry;
+    for (;;) {
+      if (flush_at >= deadline) {
+        ret = wait(deadline == INT64_MAX ? -1 : (deadline > now ? deadline - now : 0),
+                   blocked.host_mask());
+        break;
+      }
+      ret = wait(flush_at > now ? flush_at - now : 0, blocked.host_mask());
+      if (ret != 0) break;
+      now = MonotonicNs();
+      R().FlushIfDue(now);
+      if (now >= deadline) break;  // the whole timeout has elapsed: ret == 0
+      flush_at = R().FlushDeadline();
     }
-    ret = wait(flush_at > now ? flush_at - now : 0);
-    if (ret != 0) break;
-    now = MonotonicNs();
-    R().FlushIfDue(now);
-    if (now >= deadline) break;  // the whole timeout has elapsed: ret == 0
   }
   int err = errno;
   R().Record([&](TraceWriter& w, int64_t ts) {
@@ -177,6 +222,43 @@ int RecordedWait(int epfd, epoll_event* events, int maxevents, int timeout_ms_fi
   });
   errno = err;
   return ret;
+}
+
+// Runs an exec call between BeforeExec and AfterFailedExec (which only
+// runs if it returned, i.e. failed), preserving its result and errno.
+template <class ExecFn>
+int AroundExec(ExecFn exec) {
+  Recorder::ExecToken token = R().BeforeExec();
+  int r = exec();
+  int err = errno;
+  R().AfterFailedExec(token);
+  errno = err;
+  return r;
+}
+
+int RealExecve(const char* path, char* const argv[], char* const envp[]) {
+  return g_real.execve ? g_real.execve(path, argv, envp)
+                       : static_cast<int>(syscall(SYS_execve, path, argv, envp));
+}
+
+int RealExecvp(const char* file, char* const argv[]) {
+  if (g_real.execvp) return g_real.execvp(file, argv);
+  errno = ENOSYS;
+  return -1;
+}
+
+size_t ExeclArgCount(va_list* ap) {
+  va_list copy;
+  va_copy(copy, *ap);
+  size_t count = 1;
+  while (va_arg(copy, const char*) != nullptr) count++;
+  va_end(copy);
+  return count;
+}
+
+void FillExeclArgs(const char* arg0, va_list* ap, char** argv, size_t count) {
+  argv[0] = const_cast<char*>(arg0);
+  for (size_t i = 1; i <= count; i++) argv[i] = va_arg(*ap, char*);  // argv[count]: the NULL
 }
 
 int MsFromNs(int64_t ns) {
@@ -233,25 +315,31 @@ REEL_EXPORT int epoll_ctl(int epfd, int op, int fd, epoll_event* ev) {
   return r;
 }
 
+// One piece of a wait: epoll_pwait when a mask must be in effect during it.
+int RealEpollPwait(int epfd, epoll_event* events, int maxevents, int ms, const sigset_t* mask) {
+  return g_real.epoll_pwait
+             ? g_real.epoll_pwait(epfd, events, maxevents, ms, mask)
+             : static_cast<int>(syscall(SYS_epoll_pwait, epfd, events, maxevents, ms, mask, 8));
+}
+
 REEL_EXPORT int epoll_wait(int epfd, epoll_event* events, int maxevents, int timeout) {
-  return RecordedWait(
-      epfd, events, maxevents, timeout, timeout < 0 ? -1 : timeout * 1000000LL, [&](int64_t ns) {
-        int ms = MsFromNs(ns);
-        return g_real.epoll_wait ? g_real.epoll_wait(epfd, events, maxevents, ms)
-                                 : static_cast<int>(syscall(SYS_epoll_pwait, epfd, events,
-                                                            maxevents, ms, nullptr, 8));
-      });
+  return RecordedWait(epfd, events, maxevents, timeout, timeout < 0 ? -1 : timeout * 1000000LL,
+                      [&](int64_t ns, const sigset_t* mask) {
+                        int ms = MsFromNs(ns);
+                        if (mask != nullptr || g_real.epoll_wait == nullptr)
+                          return RealEpollPwait(epfd, events, maxevents, ms, mask);
+                        return g_real.epoll_wait(epfd, events, maxevents, ms);
+                      });
 }
 
 REEL_EXPORT int epoll_pwait(int epfd, epoll_event* events, int maxevents, int timeout,
                             const sigset_t* sigmask) {
-  return RecordedWait(
-      epfd, events, maxevents, timeout, timeout < 0 ? -1 : timeout * 1000000LL, [&](int64_t ns) {
-        int ms = MsFromNs(ns);
-        return g_real.epoll_pwait ? g_real.epoll_pwait(epfd, events, maxevents, ms, sigmask)
-                                  : static_cast<int>(syscall(SYS_epoll_pwait, epfd, events,
-                                                             maxevents, ms, sigmask, 8));
-      });
+  return RecordedWait(epfd, events, maxevents, timeout, timeout < 0 ? -1 : timeout * 1000000LL,
+                      [&](int64_t ns, const sigset_t* mask) {
+                        // The host's own mask wins over ours during the wait.
+                        return RealEpollPwait(epfd, events, maxevents, MsFromNs(ns),
+                                              sigmask != nullptr ? sigmask : mask);
+                      });
 }
 
 REEL_EXPORT int epoll_pwait2(int epfd, epoll_event* events, int maxevents, const timespec* timeout,
@@ -259,17 +347,20 @@ REEL_EXPORT int epoll_pwait2(int epfd, epoll_event* events, int maxevents, const
   int64_t timeout_ns = timeout == nullptr
                            ? -1
                            : static_cast<int64_t>(timeout->tv_sec) * 1000000000 + timeout->tv_nsec;
-  return RecordedWait(epfd, events, maxevents, TimespecToMs(timeout), timeout_ns, [&](int64_t ns) {
-    timespec ts{}, *tsp = nullptr;
-    if (ns >= 0) {
-      ts.tv_sec = ns / 1000000000;
-      ts.tv_nsec = ns % 1000000000;
-      tsp = &ts;
-    }
-    if (g_real.epoll_pwait2) return g_real.epoll_pwait2(epfd, events, maxevents, tsp, sigmask);
-    errno = ENOSYS;
-    return -1;
-  });
+  return RecordedWait(epfd, events, maxevents, TimespecToMs(timeout), timeout_ns,
+                      [&](int64_t ns, const sigset_t* mask) {
+                        timespec ts{}, *tsp = nullptr;
+                        if (ns >= 0) {
+                          ts.tv_sec = ns / 1000000000;
+                          ts.tv_nsec = ns % 1000000000;
+                          tsp = &ts;
+                        }
+                        if (g_real.epoll_pwait2)
+                          return g_real.epoll_pwait2(epfd, events, maxevents, tsp,
+                                                     sigmask != nullptr ? sigmask : mask);
+                        errno = ENOSYS;
+                        return -1;
+                      });
 }
 
 // ---------------------------------------------------------------- sockets
@@ -490,15 +581,98 @@ REEL_EXPORT ssize_t writev(int fd, const iovec* iov, int iovcnt) {
   return r;
 }
 
+// -------------------------------------------------------------------- exec
+
+extern char** environ;
+
+REEL_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
+  return AroundExec([&] { return RealExecve(path, argv, envp); });
+}
+
+REEL_EXPORT int execv(const char* path, char* const argv[]) {
+  return AroundExec(
+      [&] { return g_real.execv ? g_real.execv(path, argv) : RealExecve(path, argv, environ); });
+}
+
+REEL_EXPORT int execvp(const char* file, char* const argv[]) {
+  return AroundExec([&] { return RealExecvp(file, argv); });
+}
+
+REEL_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
+  return AroundExec([&] {
+    if (g_real.execvpe) return g_real.execvpe(file, argv, envp);
+    errno = ENOSYS;
+    return -1;
+  });
+}
+
+REEL_EXPORT int fexecve(int fd, char* const argv[], char* const envp[]) {
+  return AroundExec([&] {
+    return g_real.fexecve
+               ? g_real.fexecve(fd, argv, envp)
+               : static_cast<int>(syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH));
+  });
+}
+
+REEL_EXPORT int execveat(int dirfd, const char* path, char* const argv[], char* const envp[],
+                         int flags) {
+  return AroundExec([&] {
+    return g_real.execveat
+               ? g_real.execveat(dirfd, path, argv, envp, flags)
+               : static_cast<int>(syscall(SYS_execveat, dirfd, path, argv, envp, flags));
+  });
+}
+
+// execl, execlp, execle: the variadic list (arg0, ..., NULL[, envp]) is
+// collected on the stack (no allocation: these may run in a vfork child).
+// ExeclArgCount counts arg0 and what follows up to the NULL; FillExeclArgs
+// then reads them (and the NULL) from *ap into argv[0..count].
+
+REEL_EXPORT int execl(const char* path, const char* arg, ...) {
+  va_list ap;
+  va_start(ap, arg);
+  size_t count = ExeclArgCount(&ap);
+  char** argv = static_cast<char**>(alloca((count + 1) * sizeof(char*)));
+  FillExeclArgs(arg, &ap, argv, count);
+  va_end(ap);
+  return AroundExec(
+      [&] { return g_real.execv ? g_real.execv(path, argv) : RealExecve(path, argv, environ); });
+}
+
+REEL_EXPORT int execlp(const char* file, const char* arg, ...) {
+  va_list ap;
+  va_start(ap, arg);
+  size_t count = ExeclArgCount(&ap);
+  char** argv = static_cast<char**>(alloca((count + 1) * sizeof(char*)));
+  FillExeclArgs(arg, &ap, argv, count);
+  va_end(ap);
+  return AroundExec([&] { return RealExecvp(file, argv); });
+}
+
+REEL_EXPORT int execle(const char* path, const char* arg, ...) {
+  va_list ap;
+  va_start(ap, arg);
+  size_t count = ExeclArgCount(&ap);
+  char** argv = static_cast<char**>(alloca((count + 1) * sizeof(char*)));
+  FillExeclArgs(arg, &ap, argv, count);
+  char* const* envp = va_arg(ap, char* const*);
+  va_end(ap);
+  return AroundExec([&] { return RealExecve(path, argv, envp); });
+}
+
 // -------------------------------------------------------------- lifecycle
 
 // Priority 101: before ordinary constructors of the program and of libraries
 // loaded after us, so their calls are forwarded through resolved pointers.
+// Both keep errno as they found it: the host must not see the shim's
+// dlsym/getenv/file work.
 __attribute__((constructor(101))) static void ReelPreloadInit() {
+  int saved_errno = errno;
   ResolveRealLibc();
   Recorder::Get().Init();
+  errno = saved_errno;
 }
 
 __attribute__((destructor(101))) static void ReelPreloadFini() {
-  Recorder::Get().Finish();
+  Recorder::Get().Finish();  // preserves errno itself
 }

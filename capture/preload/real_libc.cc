@@ -41,6 +41,12 @@ void ResolveRealLibc() {
   Resolve(g_real.writev, "writev");
   Resolve(g_real.close, "close");
   Resolve(g_real.shutdown, "shutdown");
+  Resolve(g_real.execve, "execve");
+  Resolve(g_real.execv, "execv");
+  Resolve(g_real.execvp, "execvp");
+  Resolve(g_real.execvpe, "execvpe");
+  Resolve(g_real.fexecve, "fexecve");
+  Resolve(g_real.execveat, "execveat");
 }
 
 }  // namespace reel::preload

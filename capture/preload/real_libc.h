@@ -39,11 +39,18 @@ struct RealLibc {
   ssize_t (*writev)(int, const iovec*, int);
   int (*close)(int);
   int (*shutdown)(int, int);
+  int (*execve)(const char*, char* const[], char* const[]);
+  int (*execv)(const char*, char* const[]);
+  int (*execvp)(const char*, char* const[]);
+  int (*execvpe)(const char*, char* const[], char* const[]);
+  int (*fexecve)(int, char* const[], char* const[]);
+  int (*execveat)(int, const char*, char* const[], char* const[], int);
 };
 
 // Filled by ResolveRealLibc(). A pointer stays null until then, or for good
 // when this libc lacks the function (epoll_pwait2 before glibc 2.35); the
-// wrappers then fall back to the raw system call.
+// wrappers then fall back to the raw system call (or fail with ENOSYS
+// where there is none).
 extern RealLibc g_real;
 
 // Idempotent. Runs from the shim's constructor; a wrapper called earlier (by
