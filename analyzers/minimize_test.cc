@@ -237,26 +237,32 @@ TEST(MinimizeSetGetRace, KeepsTheRaceAndReplaysOnItsOwn) {
     EXPECT_EQ(ReadAll(dir.path() + "/" + f), ReadAll(dir2.path() + "/" + f)) << f;
 }
 
-// The unedited script, written out, replays too: synthesis does not depend
-// on what minimization removed.
-TEST(BundleWriter, WholeTraceReplaysOnItsOwn) {
-  replay::Bundle b;
-  std::string error;
-  ASSERT_TRUE(replay::LoadBundle(std::string(REEL_TRACES_DIR) + "/pipeline_burst", &b, &error))
-      << error;
-  replay::ClientScript script = replay::ScriptFromBundle(b);
-  replay::CostModel cost = replay::CalibrateCostModel(b);
-  TempDir dir;
-  SynthesizedBundle written;
-  ASSERT_TRUE(
-      WriteModelBundle(b, script, cost, nlohmann::json::object(), dir.path(), &written, &error))
-      << error;
-  replay::Bundle out;
-  ASSERT_TRUE(replay::LoadBundle(dir.path(), &out, &error)) << error;
-  replay::ReplayVerdict v = replay::ReplayRecorded(out, {}, nullptr);
-  EXPECT_TRUE(v.reproduced()) << v.Describe();
-  EXPECT_EQ(v.report.model_inconsistencies, 0u) << v.Describe();
-  EXPECT_GT(v.commands, 0u);
+// Every committed reel-server trace, unedited and written out, replays on
+// its own: synthesis does not depend on what minimization removed (large
+// values span several segments; debug_sleep_stall sleeps; two_clients_race
+// interleaves).
+TEST(BundleWriter, WholeTracesReplayOnTheirOwn) {
+  for (const char* name : {"set_get_session", "pipeline_burst", "large_value", "debug_sleep_stall",
+                           "two_clients_race", "set_get_race"}) {
+    SCOPED_TRACE(name);
+    replay::Bundle b;
+    std::string error;
+    ASSERT_TRUE(replay::LoadBundle(std::string(REEL_TRACES_DIR) + "/" + name, &b, &error)) << error;
+    replay::ClientScript script = replay::ScriptFromBundle(b);
+    replay::CostModel cost = replay::CalibrateCostModel(b);
+    TempDir dir;
+    SynthesizedBundle written;
+    ASSERT_TRUE(
+        WriteModelBundle(b, script, cost, nlohmann::json::object(), dir.path(), &written, &error))
+        << error;
+    replay::Bundle out;
+    ASSERT_TRUE(replay::LoadBundle(dir.path(), &out, &error)) << error;
+    replay::ReplayVerdict v = replay::ReplayRecorded(out, {}, nullptr);
+    EXPECT_TRUE(v.reproduced()) << v.Describe();
+    EXPECT_EQ(v.report.model_inconsistencies, 0u) << v.Describe();
+    EXPECT_EQ(v.commands, written.run.commands.size());
+    EXPECT_GT(v.commands, 0u);
+  }
 }
 
 TEST(PredicateCommand, ExitStatusTimeoutAndBundleDir) {

@@ -117,12 +117,9 @@ int RunInspect(const std::string& path) {
   // whole records), so say so: reel capture counts it as a loss too.
   if (have_meta && MetaString(meta, "status") == "recording") {
     drops += "log never closed (status recording): the records of its last flush interval";
-    const nlohmann::json* flush = meta.contains("event_log") && meta["event_log"].is_object() &&
-                                          meta["event_log"].contains("flush_interval_ns")
-                                      ? &meta["event_log"]["flush_interval_ns"]
-                                      : nullptr;
-    if (flush && flush->is_number())
-      drops += " (" + std::to_string(flush->get<int64_t>() / 1000000) + " ms)";
+    nlohmann::json flush =
+        meta.value("/event_log/flush_interval_ns"_json_pointer, nlohmann::json());
+    if (flush.is_number()) drops += " (" + std::to_string(flush.get<int64_t>() / 1000000) + " ms)";
     drops += " may be missing; ";
     losses = true;
   }

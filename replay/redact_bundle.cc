@@ -160,6 +160,18 @@ bool RedactBundle(const std::string& dir, const RedactMode& mode, const Redactio
     }
   }
 
+  // The final keyspace digest hashes the original keys and values without a
+  // key: with a small keyspace it would let a guess ("is the PIN 1234?") be
+  // checked offline. Replay cannot compare it anyway once anything stored
+  // was redacted.
+  const bool stored_redacted =
+      counts.keys + counts.values + counts.unclassified + counts.range_bounds > 0;
+  bool digest_removed = false;
+  if (stored_redacted && meta.contains("final_keyspace_digest")) {
+    meta.erase("final_keyspace_digest");
+    digest_removed = true;
+  }
+
   nlohmann::json r = {
       {"mode", RedactModeName(mode)},
       {"status", ok ? "redacted" : "failed: " + *error},
@@ -170,6 +182,7 @@ bool RedactBundle(const std::string& dir, const RedactMode& mode, const Redactio
       {"command_line_credentials", command_line},
       {"placeholder_collisions", table.collisions()},
       {"events_log", "unchanged: read/write records carry sizes and offsets, not payload"},
+      {"final_keyspace_digest_removed", digest_removed},
   };
   r["pcap"] = has_pcap ? stats.ToJson() : nlohmann::json(nullptr);
   meta["redaction"] = r;

@@ -254,6 +254,9 @@ void ApplyRedactionVerdict(const Bundle& bundle, const std::vector<ReplayedComma
     v->digest_checked = false;
     rv.digest_not_comparable = true;
   }
+  // The redaction removed the digest (it hashed the original bytes).
+  if (bundle.meta["redaction"].value("final_keyspace_digest_removed", false) && !v->cut)
+    rv.digest_not_comparable = true;
   const RecordedReport& r = v->report;
   const bool write_divergence = DivergedAtWrite(bundle, r);
   const bool other_divergence = r.diverged && !write_divergence;
