@@ -304,7 +304,13 @@ std::string RenderTimelineSection(const RequestSpans& spans, const HtmlExportOpt
     double y = y_rows + kRowHeight * static_cast<double>(row) + 2;
     int64_t latency = RequestLatencyNs(r, options.wire_arrival_ns);
     int64_t start = RequestArrivalNs(r, options.wire_arrival_ns);
-    int64_t end = latency == kNoTime ? spans.t_last_ns : r.t_reply_written_ns;
+    // Never answered: drawn up to its connection's close (or the end).
+    int64_t end = r.t_reply_written_ns;
+    if (latency == kNoTime) {
+      auto c = spans.connections.find(r.conn);
+      bool closed = c != spans.connections.end() && c->second.t_close_ns != kNoTime;
+      end = std::max(start, closed ? c->second.t_close_ns : spans.t_last_ns);
+    }
     rows[row] += TimeRect(
         latency == kNoTime ? "request unanswered" : "request", scale, start, end, y, kRowHeight - 4,
         " data-request=\"" + Num(static_cast<int64_t>(r.index)) + "\" data-command=\"" +

@@ -108,6 +108,8 @@ TEST(HtmlExport, DrawsIterationsRequestsAndHistograms) {
   EXPECT_EQ(Count(conn1, "<rect class=\"request\""), 2u);
   EXPECT_EQ(Count(conn2, "<rect class=\"request\""), 1u);
   EXPECT_EQ(Count(conn2, "<rect class=\"request unanswered\""), 1u);
+  // The unanswered PING is drawn from its read (1020) to the close (1030).
+  EXPECT_NE(conn2.find("data-s=\"1020\" data-e=\"1030\""), std::string::npos);
   EXPECT_NE(conn1.find(">conn 1 127.0.0.1:1000<"), std::string::npos);
   // GET's latency is from SET's read (210) to the write (300), not from its
   // dispatch (215).

@@ -8,6 +8,7 @@
 // original (or the output failed its check); 2: bad input, or nothing to
 // minimize.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -103,6 +104,9 @@ int Run(const MinimizeArgs& a) {
   if (!a.predicate.empty() && policy_given)
     return BadInput("--predicate and what-if policy flags exclude each other");
 
+  std::error_code ec;
+  if (std::filesystem::equivalent(a.dir, a.out, ec))
+    return BadInput("--out must not be the bundle being minimized");
   replay::Bundle bundle;
   std::string error;
   if (!replay::LoadBundle(a.dir, &bundle, &error)) return BadInput(error);

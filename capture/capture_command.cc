@@ -420,10 +420,12 @@ int RunCapture(const CaptureOptions& o) {
         static_cast<ssize_t>(redact_secret.size()))
       return SetupError(std::string("getrandom: ") + std::strerror(errno));
   }
+  bool redaction_failed = false;  // a flight-recorder dump's pass failed: exit 1
   auto redact = [&](const std::string& dir) {
     std::string summary, err;
     if (!o.redactor(dir, o.redact, redact_secret, &summary, &err)) {
       Warn("redaction of " + dir + " failed: " + err);
+      redaction_failed = true;
       return false;
     }
     std::printf("reel capture: %s: %s\n", dir.c_str(), summary.c_str());
@@ -542,6 +544,7 @@ int RunCapture(const CaptureOptions& o) {
     int rc = FinishRing(o, bundle, builtin, run, ring, pcap, dump, capture_info());
     // The run's own meta.json holds the command line (--requirepass).
     if (!o.redact.empty() && !redact(bundle)) rc = std::max(rc, kExitLosses);
+    if (redaction_failed) rc = std::max(rc, kExitLosses);
     return rc;
   }
 

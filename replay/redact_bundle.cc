@@ -192,7 +192,10 @@ bool RedactBundle(const std::string& dir, const RedactMode& mode, const Redactio
     ok = false;
   }
   result->meta = r;
-  result->summary = Summary(mode, counts, stats, command_line);
+  result->summary = has_pcap ? Summary(mode, counts, stats, command_line)
+                             : "redacted " + RedactModeName(mode) + ": no packets.pcap; " +
+                                   std::to_string(command_line) +
+                                   " credentials on meta.json's command lines";
   return ok;
 }
 
