@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,8 +11,15 @@
 namespace reel::analyzers {
 namespace {
 
-const char* const kTracesWithTimelines[] = {"debug_sleep_stall", "large_value", "pipeline_burst",
-                                            "set_get_session", "two_clients_race"};
+// Every committed trace with a golden timeline.
+std::vector<std::string> TracesWithTimelines() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(REEL_TRACES_DIR))
+    if (std::filesystem::exists(entry.path() / "timeline.golden.jsonl"))
+      names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -31,7 +39,7 @@ std::string TempFile(const std::string& name, const std::string& content) {
 }
 
 TEST(TimelineReaderTest, FastParserAgreesWithJsonOnEveryGoldenLine) {
-  for (const char* trace : kTracesWithTimelines) {
+  for (const std::string& trace : TracesWithTimelines()) {
     std::istringstream in(ReadFile(GoldenPath(trace)));
     std::string line;
     std::getline(in, line);  // header

@@ -16,7 +16,8 @@ time), and at a seeded random moment of the load sends SIGKILL to
               or SIGKILL, seeded) a moment later, while the load still runs.
 
 For every run:
-  * `reel inspect DIR` exits 0 or 1 (never 2, never a crash), and
+  * `reel inspect DIR` exits 0 or 1 (never 2, never a crash) -- 1, with the
+    possible loss on its drops line, for a log its recorder never closed --, and
     `reel events DIR` streams every record: exit 0 or 1, sequence numbers
     1..N without gaps.
   * Loss, measured two ways against the kill time K (CLOCK_MONOTONIC, the
@@ -251,6 +252,9 @@ class Run:
         r["inspect_rc"], r["inspect_drops"], r["status"] = ins["rc"], ins["drops"], ins["status"]
         if ins["rc"] not in (0, 1):
             self.problem(f"reel inspect exit code {ins['rc']}: {ins['stderr']}")
+        elif r["status"] == "recording" and (ins["rc"] != 1 or ins["drops"] == "none"):
+            self.problem(f"reel inspect does not report the unclosed log's possible loss: exit "
+                         f"{ins['rc']}, drops: {ins['drops']}")
         ev = bc.run_events_tail(a.reel, self.bundle)
         r["events_rc"], r["records"] = ev["rc"], ev["records"]
         if ev["rc"] not in (0, 1):
