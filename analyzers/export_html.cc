@@ -1,6 +1,7 @@
 #include "analyzers/export_html.h"
 
 #include "analyzers/export_perfetto.h"
+#include "analyzers/html_escape.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,30 +29,6 @@ constexpr double kHistBottom = 20;
 constexpr double kHistMaxBar = 56;
 constexpr double kHistMinWidth = 140;
 constexpr size_t kHistMaxEdgeLabels = 6;
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default:
-        // Control bytes have no business in a page (and are invalid in XML).
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\x";
-          out += "0123456789abcdef"[(c >> 4) & 0xf];
-          out += "0123456789abcdef"[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
 
 std::string Px(double v) {
   char buf[32];
@@ -85,7 +62,8 @@ class Scale {
 std::string Rect(const std::string& cls, double x, double y, double w, double h,
                  const std::string& data, const std::string& title) {
   return "<rect class=\"" + cls + "\" x=\"" + Px(x) + "\" y=\"" + Px(y) + "\" width=\"" + Px(w) +
-         "\" height=\"" + Px(h) + "\"" + data + "><title>" + Escape(title) + "</title></rect>\n";
+         "\" height=\"" + Px(h) + "\"" + data + "><title>" + HtmlEscape(title) +
+         "</title></rect>\n";
 }
 
 // A rect placed by time: data-s/data-e keep its exact span (ns) so the
@@ -127,7 +105,7 @@ std::string Axis(const Scale& s, double height) {
     double x = s.X(t);
     out += "<line x1=\"" + Px(x) + "\" y1=\"" + Px(kAxisHeight - 4) + "\" x2=\"" + Px(x) +
            "\" y2=\"" + Px(height) + "\"/>";
-    out += "<text x=\"" + Px(x) + "\" y=\"12\">" + Escape(FormatDuration(t)) + "</text>\n";
+    out += "<text x=\"" + Px(x) + "\" y=\"12\">" + HtmlEscape(FormatDuration(t)) + "</text>\n";
   }
   return out + "</g>\n";
 }
@@ -290,7 +268,7 @@ std::string RenderTimelineSection(const RequestSpans& spans, const HtmlExportOpt
                           FormatDuration(end - r.t_dispatch_ns);
       svg += TimeRect("command", scale, r.t_dispatch_ns, end, y_loop + 4, kLoopHeight - 8,
                       " data-request=\"" + Num(static_cast<int64_t>(r.index)) +
-                          "\" data-command=\"" + Escape(r.command) + "\"",
+                          "\" data-command=\"" + HtmlEscape(r.command) + "\"",
                       title);
     }
     svg += "</g>\n";
@@ -314,7 +292,7 @@ std::string RenderTimelineSection(const RequestSpans& spans, const HtmlExportOpt
     rows[row] += TimeRect(
         latency == kNoTime ? "request unanswered" : "request", scale, start, end, y, kRowHeight - 4,
         " data-request=\"" + Num(static_cast<int64_t>(r.index)) + "\" data-command=\"" +
-            Escape(r.command) + "\" data-latency-ns=\"" + Num(latency) + "\"",
+            HtmlEscape(r.command) + "\" data-latency-ns=\"" + Num(latency) + "\"",
         RequestTitle(r, options.wire_arrival_ns));
   }
   for (size_t row = 0; row < drawn_conns.size(); row++) {
@@ -325,7 +303,7 @@ std::string RenderTimelineSection(const RequestSpans& spans, const HtmlExportOpt
     svg += "<g class=\"connection\" data-conn=\"" + Num(static_cast<int64_t>(c.conn)) +
            "\" data-requests=\"" + Num(static_cast<int64_t>(c.requests)) +
            "\"><text class=\"track-label\" x=\"4\" y=\"" + Px(y + kRowHeight - 3) + "\">" +
-           Escape(label) + "</text>\n" + rows[row] + "</g>\n";
+           HtmlEscape(label) + "</text>\n" + rows[row] + "</g>\n";
   }
   svg += "</svg>\n";
 
@@ -389,8 +367,9 @@ std::string RenderHistogramSection(const RequestSpans& spans,
     std::vector<LatencyBucket> buckets = LatencyHistogram(v);
     uint64_t peak = 1;
     for (const LatencyBucket& b : buckets) peak = std::max(peak, b.count);
-    out += "<div class=\"histogram\" data-command=\"" + Escape(command) + "\" data-requests=\"" +
-           Num(static_cast<int64_t>(v.size())) + "\">\n<h3>" + Escape(command) + "</h3>\n";
+    out += "<div class=\"histogram\" data-command=\"" + HtmlEscape(command) +
+           "\" data-requests=\"" + Num(static_cast<int64_t>(v.size())) + "\">\n<h3>" +
+           HtmlEscape(command) + "</h3>\n";
     // Bars at most kHistMaxBar wide, so one bucket is not a wall.
     double bar_w = std::min(kHistMaxBar, kHistWidth / std::max<double>(1, buckets.size()));
     double chart_w = std::max(kHistMinWidth, bar_w * static_cast<double>(buckets.size()));
@@ -418,7 +397,7 @@ std::string RenderHistogramSection(const RequestSpans& spans,
       const char* anchor = i == 0 ? "start" : i == buckets.size() ? "end" : "middle";
       svg += "<text class=\"edge\" text-anchor=\"" + std::string(anchor) + "\" x=\"" +
              Px(bar_w * static_cast<double>(i) + 1) + "\" y=\"" + Px(kHistHeight + 14) + "\">" +
-             Escape(FormatDuration(edge)) + "</text>\n";
+             HtmlEscape(FormatDuration(edge)) + "</text>\n";
     }
     out += svg + "</svg>\n<p class=\"stats\">";
     if (v.empty()) {
@@ -532,7 +511,7 @@ std::string HtmlExportScript() {
 
 std::string RenderHtmlPage(const RequestSpans& spans, const HtmlExportOptions& options,
                            HtmlExportStats* stats) {
-  std::string source = Escape(spans.header.source);
+  std::string source = HtmlEscape(spans.header.source);
   std::string page =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<title>reel export: " +
@@ -541,9 +520,9 @@ std::string RenderHtmlPage(const RequestSpans& spans, const HtmlExportOptions& o
   page += "<p class=\"summary\">" + Num(static_cast<int64_t>(spans.iterations.size())) +
           " event-loop iterations, " + Num(static_cast<int64_t>(spans.requests.size())) +
           " requests on " + Num(static_cast<int64_t>(spans.connections.size())) +
-          " connections over " + Escape(FormatDuration(spans.t_last_ns)) + " (" +
-          Escape(spans.header.schedule) + " schedule" +
-          (spans.verdict.empty() ? "" : ", replay " + Escape(spans.verdict)) +
+          " connections over " + HtmlEscape(FormatDuration(spans.t_last_ns)) + " (" +
+          HtmlEscape(spans.header.schedule) + " schedule" +
+          (spans.verdict.empty() ? "" : ", replay " + HtmlEscape(spans.verdict)) +
           "). Times count from the start of the recording.</p>\n";
   page += RenderTimelineSection(spans, options, stats);
   page += RenderHistogramSection(spans, options.wire_arrival_ns);

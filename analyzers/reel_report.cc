@@ -1,4 +1,4 @@
-// `reel report DIR [--out-dir DIR] [--json]` (docs/analyzers.md): the first
+// `reel report DIR [--out-dir DIR] [--html] [--json]` (docs/analyzers.md): the first
 // command to run on an incident bundle. Exit: 0 report written (whatever the
 // findings), 2 bad input.
 #include <cstdio>
@@ -37,6 +37,8 @@ CLI::App* AddReportCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("DIR", args->options.input, "trace bundle directory")->required();
   cmd->add_option("--out-dir", args->options.out_dir,
                   "where timelines go (default ./reel-report-<bundle name>/, never the bundle)");
+  cmd->add_flag("--html", args->options.html,
+                "also write the report as one self-contained page, <out-dir>/report.html");
   cmd->add_flag("--json", args->json, "one JSON document (keys in docs/analyzers.md)");
   cmd->callback([args, exit_code] { *exit_code = RunReport(*args); });
   return cmd;

@@ -1,5 +1,6 @@
 #include "analyzers/report.h"
 
+#include <cinttypes>
 #include <filesystem>
 #include <fstream>
 
@@ -8,14 +9,21 @@
 #include "analyzers/export_perfetto.h"
 #include "analyzers/fairness.h"
 #include "analyzers/latency.h"
+#include "analyzers/report_html.h"
 #include "analyzers/wire_requests.h"
 #include "capture/trace_summary.h"
+#include "replay/differential.h"
+#include "replay/model_schedule.h"
 #include "replay/replay_driver.h"
 
 namespace reel::analyzers {
 namespace {
 
 namespace fs = std::filesystem;
+
+// How many stalls and starvation findings the headline names; the sections
+// below it list them all.
+constexpr size_t kHeadlineItems = 5;
 
 bool WriteText(const std::string& path, const std::string& text, std::string* error) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -32,6 +40,138 @@ std::string Ms(int64_t ns) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(ns) / 1e6);
   return buf;
+}
+
+std::string Percent(const replay::FidelityCounts& c) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f%% (%" PRIu64 "/%" PRIu64 ")", 100.0 * c.fraction(),
+                c.matches, c.calls);
+  return buf;
+}
+
+std::string Conn(uint64_t id, const std::string& peer) {
+  return "conn " + std::to_string(id) + (peer.empty() ? "" : " " + peer);
+}
+
+std::string DescribeStall(const Stall& s) {
+  std::string line =
+      "stall at " + Ms(s.t_start_ns) + ": the event loop was busy " + Ms(s.busy_ns) + "; ";
+  if (s.has_cause) {
+    line += "cause: " + Conn(s.cause.conn, s.cause_peer) + " " + s.cause.command;
+    if (!s.cause.key.empty()) line += " " + s.cause.key;
+    if (s.cause.cost_ns >= 0) line += " (" + Ms(s.cause.cost_ns) + ")";
+  } else {
+    line += "no single command explains it (longest step: " + s.longest_step_kind + ", " +
+            Ms(s.longest_step_ns) + ")";
+  }
+  if (!s.delayed.empty())
+    line += "; " + std::to_string(s.delayed.size()) + " other client(s) delayed";
+  return line;
+}
+
+std::string DescribeFinding(const FairnessFinding& f) {
+  std::string line = f.kind + ": " + Conn(f.conn, f.peer) + " waited " + Ms(f.waited_ns);
+  if (f.culprit != 0) {
+    line += ", caused by " + Conn(f.culprit, f.culprit_peer);
+    if (!f.culprit_what.empty()) line += " (" + f.culprit_what + ")";
+  }
+  return line;
+}
+
+void AddSection(ReportResult* out, std::string title, std::string text) {
+  out->sections.push_back({std::move(title), std::move(text)});
+}
+
+// Whether the bundle replays, and how well the kernel model follows it.
+void ReplaySections(const replay::Bundle& bundle, ReportResult* out) {
+  nlohmann::json& j = out->json;
+  std::string t;
+  if (replay::IsReelServerBundle(bundle)) {
+    replay::ReplayVerdict v = replay::ReplayRecorded(bundle, replay::ReplayOptions{}, nullptr);
+    j["replay"] = {{"checked", true}, {"reproduced", v.reproduced()}, {"verdict", v.Describe()}};
+    t += v.Describe() + "\n";
+    if (!v.reproduced()) out->findings.push_back("replay does not reproduce: " + v.Describe());
+  } else {
+    // A foreign server's code cannot run here; reel-server stands in for it
+    // on the recorded client streams instead (replay/differential.h).
+    j["replay"] = {{"checked", false},
+                   {"reproduced", nullptr},
+                   {"verdict", "not a reel-server bundle: its own code cannot be replayed"}};
+    t += "not a reel-server bundle: the recorded server's code cannot be replayed here.\n";
+    replay::DifferentialReport d = replay::RunDifferential(bundle);
+    nlohmann::json dj = {{"ran", d.ran},
+                         {"replies_compared", d.replies_compared},
+                         {"replies_differing", d.replies_differing},
+                         {"nondeterministic_differing", d.nondeterministic_differing},
+                         {"first_difference", d.first_difference}};
+    if (!d.ran) dj["problem"] = d.problem;
+    j["differential"] = dj;
+    if (!d.ran) {
+      t +=
+          "differential replay (reel-server on the recorded streams): not run: " + d.problem + "\n";
+    } else {
+      t += "differential replay (reel-server on the recorded streams): " +
+           std::to_string(d.replies_compared) + " replies compared, " +
+           std::to_string(d.replies_differing) + " differ";
+      if (d.nondeterministic_differing > 0)
+        t += " (+" + std::to_string(d.nondeterministic_differing) +
+             " from commands whose replies legitimately differ)";
+      t += "\n";
+      if (!d.first_difference.empty()) {
+        t += "  first: " + d.first_difference + "\n";
+        out->findings.push_back("reel-server answers differently from the recorded server: " +
+                                d.first_difference);
+      }
+    }
+  }
+  replay::FidelityReport f = replay::RunModelSchedule(bundle);
+  j["kernel_model"] = {{"epoll_wait", f.epoll_wait.fraction()},
+                       {"read", f.read.fraction()},
+                       {"write", f.write.fraction()},
+                       {"accept", f.accept.fraction()},
+                       {"first_mismatch", f.first_mismatch}};
+  t += "kernel model (calls from the log): epoll_wait " + Percent(f.epoll_wait) + ", reads " +
+       Percent(f.read) + ", writes " + Percent(f.write) + ", accepts " + Percent(f.accept) + "\n";
+  if (!f.first_mismatch.empty()) t += "  first mismatch: " + f.first_mismatch + "\n";
+  AddSection(out, "replay", t);
+}
+
+void Headline(const LatencyReport& lat, const FairnessReport& fair, ReportResult* out) {
+  for (size_t i = 0; i < lat.stalls.size() && i < kHeadlineItems; ++i)
+    out->findings.push_back(DescribeStall(lat.stalls[i]));
+  if (lat.stalls.size() > kHeadlineItems)
+    out->findings.push_back(std::to_string(lat.stalls.size() - kHeadlineItems) +
+                            " more stalls (see latency)");
+  for (size_t i = 0; i < fair.findings.size() && i < kHeadlineItems; ++i)
+    out->findings.push_back(DescribeFinding(fair.findings[i]));
+  if (fair.findings.size() > kHeadlineItems)
+    out->findings.push_back(std::to_string(fair.findings.size() - kHeadlineItems) +
+                            " more waits (see fairness)");
+  if (!lat.wire.slowest.empty()) {
+    const SlowRequest& s = lat.wire.slowest.front();
+    out->findings.push_back("slowest request: " + Conn(s.conn, s.peer) + " " + s.command +
+                            (s.key.empty() ? "" : " " + s.key) + ", " + Ms(s.latency_ns) +
+                            " (wire)");
+  }
+  if (lat.stalls.empty() && fair.findings.empty())
+    out->findings.push_back("no event-loop stall over " + Ms(lat.stall_threshold_ns) +
+                            " and no client waited " + Ms(fair.wait_threshold_ns) + " or more");
+}
+
+std::string RenderText(const ReportResult& r) {
+  std::string t;
+  for (size_t i = 0; i < r.sections.size(); ++i) {
+    const ReportSection& s = r.sections[i];
+    if (i > 0) t += "\n";
+    if (!s.title.empty() && s.title != "latency" && s.title != "fairness")
+      t += s.title + ":\n";  // latency and fairness print their own heading
+    t += s.text;
+    if (i == 0) {
+      t += "\nfindings:\n";
+      for (const std::string& f : r.findings) t += "  - " + f + "\n";
+    }
+  }
+  return t;
 }
 
 }  // namespace
@@ -65,7 +205,6 @@ bool BuildReport(const ReportOptions& options, ReportResult* out, std::string* e
     return false;
   }
 
-  std::string& t = out->text;
   nlohmann::json& j = out->json;
   j["bundle"] = in.source;
 
@@ -76,39 +215,36 @@ bool BuildReport(const ReportOptions& options, ReportResult* out, std::string* e
       in.bundle.meta.value("/capture/losses"_json_pointer, nlohmann::json::array());
   std::vector<std::string> cmdline = in.bundle.command_line;
   std::string server = cmdline.empty() ? "?" : cmdline[0];
-  bool reel_server = replay::IsReelServerBundle(in.bundle);
+  LatencyReport lat = ComputeLatency(in, LatencyOptions{});
+  // A foreign server's bundle has no replay timeline: its requests are the
+  // ones framed from the pcap.
+  uint64_t requests = in.has_commands ? in.spans.requests.size() : lat.wire.requests;
   j["summary"] = {{"server", server},
                   {"duration_ns", s.last_ns - s.first_ns},
                   {"connections", s.connections.size()},
-                  {"requests", in.spans.requests.size()},
+                  {"requests", requests},
                   {"net_events", packets},
                   {"losses", losses}};
-  t += "reel report: " + in.source + "\n";
-  t += "  server:      " + server + "\n";
-  t += "  duration:    " + Ms(s.last_ns - s.first_ns) + ", " +
-       std::to_string(s.connections.size()) + " connections, " +
-       std::to_string(in.spans.requests.size()) + " requests, " + std::to_string(packets) +
-       " packet events, " + std::to_string(losses.size()) + " losses\n";
+  std::string head = "reel report: " + in.source + "\n";
+  head += "  server:      " + server + "\n";
+  head += "  duration:    " + Ms(s.last_ns - s.first_ns) + ", " +
+          std::to_string(s.connections.size()) + " connections, " +
+          std::to_string(requests) + " requests, " + std::to_string(packets) +
+          " packet events, " + std::to_string(losses.size()) + " losses\n";
+  AddSection(out, "", head);
+  for (const auto& l : losses)
+    out->findings.push_back("the capture lost data: " +
+                            (l.is_string() ? l.get<std::string>() : l.dump()));
 
-  // Replays?
-  if (reel_server) {
-    replay::ReplayVerdict v = replay::ReplayRecorded(in.bundle, replay::ReplayOptions{}, nullptr);
-    j["replay"] = {{"checked", true}, {"reproduced", v.reproduced()}, {"verdict", v.Describe()}};
-    t += "\nreplay: " + v.Describe() + "\n";
-  } else {
-    // Foreign server: its code cannot run here; fidelity needs `reel diff`.
-    j["replay"] = {{"checked", false},
-                   {"reproduced", nullptr},
-                   {"verdict", "not a reel-server bundle: recorded-schedule replay not run"}};
-    t += "\nreplay: not a reel-server bundle; not replayed here (see `reel diff`)\n";
-  }
+  ReplaySections(in.bundle, out);
 
-  LatencyReport lat = ComputeLatency(in, LatencyOptions{});
   j["latency"] = ToJson(lat);
-  t += "\n" + FormatLatencyText(lat);
+  AddSection(out, "latency", FormatLatencyText(lat));
   FairnessReport fair = ComputeFairness(in, FairnessOptions{});
   j["fairness"] = ToJson(fair);
-  t += "\n" + FormatFairnessText(fair);
+  AddSection(out, "fairness", FormatFairnessText(fair));
+  Headline(lat, fair, out);
+  j["findings"] = out->findings;
 
   // Timelines, exactly as `reel export` renders them.
   std::vector<int64_t> arrivals;
@@ -131,9 +267,18 @@ bool BuildReport(const ReportOptions& options, ReportResult* out, std::string* e
     return false;
   j["outputs"] = {{"perfetto", out->perfetto_path}, {"html", out->html_path}};
   j["missing"] = in.missing;
-  t += "\ntimelines:\n  " + out->perfetto_path + "  (open in ui.perfetto.dev)\n  " +
-       out->html_path + "\n";
-  for (const std::string& m : in.missing) t += "  note: " + m + "\n";
+  std::string tl =
+      "  " + out->perfetto_path + "  (open in ui.perfetto.dev)\n  " + out->html_path + "\n";
+  if (options.html) {
+    out->report_html_path = (fs::path(dir) / "report.html").string();
+    j["outputs"]["report_html"] = out->report_html_path;
+    tl += "  " + out->report_html_path + "  (this report as one page)\n";
+  }
+  for (const std::string& m : in.missing) tl += "  note: " + m + "\n";
+  AddSection(out, "timelines", tl);
+  out->text = RenderText(*out);
+  if (options.html && !WriteText(out->report_html_path, RenderReportHtml(*out), error))
+    return false;
   return true;
 }
 

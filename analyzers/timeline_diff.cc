@@ -503,16 +503,9 @@ const char* ChangeName(Change change) {
   return "?";
 }
 
-DiffResult DiffTimelines(TimelineReader& a, TimelineReader& b, const DiffOptions& options) {
-  return Diff(a, b, options, "A", "B");
-}
-
-DiffResult DiffTimelinePaths(const std::string& a, const std::string& b,
-                             const DiffOptions& options) {
-  DiffResult r;
-  TimelineReader ra, rb;
-  if (!ra.Open(a, &r.error) || !rb.Open(b, &r.error)) return r;
-  return Diff(ra, rb, options, a, b);
+DiffResult DiffTimelines(TimelineReader& a, TimelineReader& b, const DiffOptions& options,
+                         const std::string& name_a, const std::string& name_b) {
+  return Diff(a, b, options, name_a, name_b);
 }
 
 }  // namespace reel::analyzers

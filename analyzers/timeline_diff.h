@@ -126,7 +126,8 @@ struct DiffResult {
 
 // Diffs two freshly opened readers (the headers are read here). Streams
 // both; never holds more than about 2 * options.window events.
-DiffResult DiffTimelines(TimelineReader& a, TimelineReader& b, const DiffOptions& options = {});
+DiffResult DiffTimelines(TimelineReader& a, TimelineReader& b, const DiffOptions& options = {},
+                         const std::string& name_a = "A", const std::string& name_b = "B");
 // Opens each path as a timeline file or bundle directory (TimelineReader::Open).
 DiffResult DiffTimelinePaths(const std::string& a, const std::string& b,
                              const DiffOptions& options = {});

@@ -1,11 +1,7 @@
 #include "analyzers/timeline_reader.h"
 
-#include <sys/stat.h>
-
 #include <cstring>
 #include <nlohmann/json.hpp>
-
-#include "replay/reel_replay.h"
 
 namespace reel::analyzers {
 namespace {
@@ -36,27 +32,13 @@ bool GetInt(const json& j, const char* key, T* out, std::string* error) {
   return true;
 }
 
-bool IsDirectory(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 }  // namespace
 
 TimelineReader::~TimelineReader() {
   if (file_ != nullptr) std::fclose(file_);
 }
 
-bool TimelineReader::Open(const std::string& path, std::string* error) {
-  if (IsDirectory(path)) {
-    ReplayResult r = ReplayBundle(path);
-    if (!r.loaded) {
-      *error = path + ": " + r.error;
-      return false;
-    }
-    OpenText(std::move(r.timeline));
-    return true;
-  }
+bool TimelineReader::OpenFile(const std::string& path, std::string* error) {
   file_ = std::fopen(path.c_str(), "r");
   if (file_ == nullptr) {
     *error = path + ": cannot open (not a timeline file or a bundle directory)";

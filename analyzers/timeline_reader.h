@@ -67,7 +67,10 @@ class TimelineReader {
  public:
   // Opens a timeline file, or replays the bundle directory at path.
   // False with a one-line *error when neither works.
+  // (timeline_reader_open.cc: it needs the replay library.)
   bool Open(const std::string& path, std::string* error);
+  // Opens a timeline file only.
+  bool OpenFile(const std::string& path, std::string* error);
   // Reads from an in-memory timeline (tests; a replay's ReplayResult::timeline).
   void OpenText(std::string text);
   ~TimelineReader();

@@ -68,11 +68,12 @@ std::string CostModel::Describe() const {
   return s;
 }
 
-CostModel CalibrateCostModel(const Bundle& b) {
+CostModel CalibrateCostModel(const Bundle& b, ProgressSink* progress) {
   CostModel model;
   std::vector<ReplayedCommand> commands;
   ReplayOptions options;
   options.commands = &commands;
+  options.progress = progress;
   ReplayVerdict v = ReplayRecorded(b, options, nullptr);
   if (!v.runnable) return model;
 

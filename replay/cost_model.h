@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "replay/bundle.h"
+#include "replay/progress_meter.h"
 
 namespace reel::replay {
 
@@ -41,7 +42,8 @@ struct CostModel {
 
 // Fits the cost model to a reel-server bundle (replays it with the recorded
 // schedule to learn which commands ran in which iteration). A bundle it
-// cannot replay gives the defaults above.
-CostModel CalibrateCostModel(const Bundle& bundle);
+// cannot replay gives the defaults above. progress (may be null) is ticked
+// by that replay.
+CostModel CalibrateCostModel(const Bundle& bundle, ProgressSink* progress = nullptr);
 
 }  // namespace reel::replay

@@ -160,10 +160,11 @@ SysResult KernelModel::Write(int fd, uint64_t len) {
     return SysResult::Error(e);
   }
   if (s->snd_shutdown) return SysResult::Error(EPIPE);
-  uint64_t n = std::min(len, s->snd_free());
-  if (n < len) s->nospace = true;  // SOCK_NOSPACE: ask for a write_space wakeup
+  uint64_t n = s->QueueBytes(len);
+  // wait_for_space / sk_stream_wait_memory: SOCK_NOSPACE asks for a
+  // write_space wakeup; with nothing copied a non-blocking write gets EAGAIN.
+  if (n < len) s->nospace = true;
   if (n == 0 && len > 0) return SysResult::Error(EAGAIN);
-  s->snd_written += n;
   return SysResult::Ok(static_cast<int64_t>(n));
 }
 
@@ -211,14 +212,50 @@ void KernelModel::DataArrivedUpTo(uint64_t conn_id, uint64_t end_offset) {
 
 void KernelModel::PeerAcked(uint64_t conn_id, uint64_t acked_offset) {
   ModelSocket* s = SocketByConn(conn_id);
-  if (s == nullptr || acked_offset <= s->snd_acked) return;
-  s->snd_acked = std::min(acked_offset, s->snd_written);
-  // tcp_check_space -> tcp_new_space: only a writer that hit the limit is
-  // woken, and only once the socket is writeable again.
-  if (s->nospace && s->writeable()) {
+  if (s == nullptr) return;
+  if (acked_offset <= s->snd_acked && !s->tuned) return;
+  s->Acked(acked_offset);
+  CheckSpace(s);
+}
+
+void KernelModel::CheckSpace(ModelSocket* s) {
+  // tcp_check_space: only a writer that hit the limit (SOCK_NOSPACE) is
+  // considered. tcp_new_space may grow sk_sndbuf first; then
+  // sk_stream_write_space wakes EPOLLOUT once the socket is writeable.
+  if (!s->nospace) return;
+  s->MaybeExpandSndbuf();
+  if (s->writeable()) {
     s->nospace = false;
     Wake(s, kKeyWritable, false);
   }
+}
+
+void KernelModel::DataSent(uint64_t conn_id, uint64_t end_offset) {
+  ModelSocket* s = SocketByConn(conn_id);
+  if (s == nullptr) return;
+  s->snd_sent = std::max(s->snd_sent, std::min(end_offset, s->snd_written));
+}
+
+void KernelModel::TuneSendBuffer(uint64_t conn_id, const SendTuning& tuning) {
+  ModelSocket* s = SocketByConn(conn_id);
+  if (s != nullptr) s->Tune(tuning);
+}
+
+SysResult KernelModel::SetSndbuf(int fd, int value) {
+  ModelSocket* s = SocketByFd(fd);
+  if (s == nullptr) return SysResult::Error(EBADF);
+  // sock_setsockopt(SO_SNDBUF): the value is doubled for overhead, and
+  // SOCK_SNDBUF_LOCK stops tcp_sndbuf_expand from changing it.
+  s->sndbuf = 2 * static_cast<uint64_t>(std::max(value, 0));
+  s->tuning.sndbuf_locked = true;
+  return SysResult::Ok(0);
+}
+
+void KernelModel::SyncWritten(int fd, uint64_t end_offset, bool nospace) {
+  ModelSocket* s = SocketByFd(fd);
+  if (s == nullptr || s->kind != ModelSocket::Kind::kStream) return;
+  s->AdoptWritten(end_offset);
+  s->nospace = nospace;
 }
 
 void KernelModel::PeerFin(uint64_t conn_id) {

@@ -23,7 +23,9 @@
 namespace reel::model {
 
 struct ModelOptions {
-  uint64_t sndbuf = 2626560;  // a loopback socket's autotuned send buffer, in payload bytes
+  // The send buffer of a socket whose send side is not tuned (TuneSendBuffer),
+  // in payload bytes: a loopback socket's autotuned sk_sndbuf under CUBIC.
+  uint64_t sndbuf = 2626560;
 };
 
 class KernelModel {
@@ -58,7 +60,24 @@ class KernelModel {
   // Stream-offset form: everything before end_offset has arrived (a no-op if
   // it already had; used when a replay re-synchronises with the recording).
   void DataArrivedUpTo(uint64_t conn_id, uint64_t end_offset);
+  // The peer's ACK of everything before acked_offset (tcp_ack), then
+  // tcp_check_space. A tuned socket also runs the check on an ACK that
+  // acknowledges nothing new (a window update), as tcp_data_snd_check does.
   void PeerAcked(uint64_t conn_id, uint64_t acked_offset);
+  // Our side put bytes up to end_offset on the wire (snd_nxt): what is in
+  // flight decides whether the send buffer may grow.
+  void DataSent(uint64_t conn_id, uint64_t end_offset);
+
+  // ---- the send buffer as the kernel accounts it (docs/kernel-model.md) ----
+  // From now on the connection's send buffer counts skb truesize against an
+  // autotuned sk_sndbuf (tcp_init_buffer_space at the handshake).
+  void TuneSendBuffer(uint64_t conn_id, const SendTuning& tuning);
+  // setsockopt(SO_SNDBUF): sk_sndbuf = 2 * value, and no autotuning after.
+  SysResult SetSndbuf(int fd, int value);
+  // A replay puts the send queue back in step with the recording: the kernel
+  // accepted [0, end_offset), and SOCK_NOSPACE is `nospace` (set by a write
+  // that stopped at the limit or failed with EAGAIN).
+  void SyncWritten(int fd, uint64_t end_offset, bool nospace);
   void PeerFin(uint64_t conn_id);
   void PeerReset(uint64_t conn_id);
 
@@ -73,6 +92,8 @@ class KernelModel {
   // EPOLLEXCLUSIVE (__wake_up_common with nr_exclusive = 1, or all when
   // wake_all, as wake_up_interruptible_all does).
   void Wake(ModelSocket* s, uint32_t key, bool wake_all);
+  // tcp_check_space -> tcp_new_space -> sk_stream_write_space.
+  void CheckSpace(ModelSocket* s);
   int TakeFd(int wanted);
 
   ModelOptions options_;

@@ -1,7 +1,9 @@
 #include "replay/model_replay.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "replay/progress_kernel.h"
 #include "replay/replay_driver.h"
 #include "server/server.h"
 #include "server/server_cli.h"
@@ -111,7 +113,7 @@ ModelReplayResult ReplayOnModel(const Bundle& bundle, const ClientScript& script
   res.stats = kernel.stats();
   res.outputs = kernel.outputs();
   res.end_ns = kernel.now_ns();
-  if (timeline) timeline->End(kernel.now_ns(), "model");
+  if (timeline && !options.end_verdict.empty()) timeline->End(kernel.now_ns(), options.end_verdict);
   return res;
 }
 
@@ -155,15 +157,28 @@ std::vector<ReplyChange> CompareReplies(const ModelReplayResult& base,
 
 namespace reel::replay {
 
-OwnCodeCheck CheckOwnCodeOnModel(const Bundle& b) {
+OwnCodeCheck CheckOwnCodeOnModel(const Bundle& b, TimelineWriter* timeline,
+                                 ProgressSink* progress) {
   OwnCodeCheck check;
   if (!b.has_pcap) {
     check.problem = "no packets: " + b.pcap_problem;
     return check;
   }
   ClientScript script = ScriptFromBundle(b);
-  return CompareWithCapture(b, script,
-                            ReplayOnModel(b, script, CalibrateCostModel(b), {}, nullptr));
+  CostModel cost = CalibrateCostModel(b, progress);
+  if (progress) progress->NextPass();
+  ModelReplayOptions options;
+  // The verdict is known only once the run is compared with the capture.
+  options.end_verdict.clear();
+  std::optional<ProgressKernel> ticking;
+  if (progress)
+    options.wrap = [&](Kernel& model) -> Kernel& {
+      return ticking.emplace(model, progress, b.log.records.size());
+    };
+  ModelReplayResult run = ReplayOnModel(b, script, cost, options, timeline);
+  check = CompareWithCapture(b, script, run);
+  if (timeline && run.ran) timeline->End(run.end_ns, check.same() ? "reproduced" : "diverged");
+  return check;
 }
 
 OwnCodeCheck CompareWithCapture(const Bundle& b, const ClientScript& script,

@@ -16,6 +16,7 @@
 #include "replay/client_script.h"
 #include "replay/cost_model.h"
 #include "replay/model_kernel.h"
+#include "replay/progress_meter.h"
 #include "replay/reel_replay.h"
 #include "replay/timeline.h"
 
@@ -31,6 +32,9 @@ struct ModelReplayOptions {
   // Wraps the ModelKernel before the server sees it (a RecordingKernel, to
   // write a synthesized bundle); empty: the server talks to it directly.
   std::function<Kernel&(Kernel& model)> wrap;
+  // The timeline's last line, {"kind":"end","verdict":...}. Empty: the
+  // caller writes it (at ModelReplayResult::end_ns) once it knows the verdict.
+  std::string end_verdict = "model";
 };
 
 struct ModelReplayResult {
@@ -84,7 +88,12 @@ struct OwnCodeCheck {
     return ran && connections_differing == 0 && (!digest_checked || digest_matches);
   }
 };
-OwnCodeCheck CheckOwnCodeOnModel(const Bundle& bundle);
+// timeline (may be null) gets that run's timeline: schedule "model", ending
+// with verdict "reproduced" when same(), else "diverged". progress (may be
+// null) is ticked by the cost model's calibration replay, then by the run:
+// two passes.
+OwnCodeCheck CheckOwnCodeOnModel(const Bundle& bundle, TimelineWriter* timeline = nullptr,
+                                 ProgressSink* progress = nullptr);
 // The comparison alone, for a run already made.
 OwnCodeCheck CompareWithCapture(const Bundle& bundle, const ClientScript& script,
                                 const ModelReplayResult& run);

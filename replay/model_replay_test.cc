@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "replay/bundle.h"
+#include "replay/replay_driver.h"
 
 namespace reel::replay {
 namespace {
@@ -32,6 +33,57 @@ TEST_P(OwnCodeOnModel, WritesWhatTheCaptureHoldsAndEndsWithTheRecordedDigest) {
 INSTANTIATE_TEST_SUITE_P(CommittedTraces, OwnCodeOnModel,
                          ::testing::Values("set_get_session", "pipeline_burst", "debug_sleep_stall",
                                            "two_clients_race", "large_value", "set_get_race"));
+
+// `reel replay --schedule model --timeline`: the own-code run's timeline says
+// which schedule made it and ends with the run's verdict.
+TEST(OwnCodeTimeline, HeaderSaysModelAndTheEndSaysReproduced) {
+  Bundle b = Load("two_clients_race");
+  std::string text;
+  TimelineWriter writer(&text);
+  OwnCodeCheck c = CheckOwnCodeOnModel(b, &writer);
+  ASSERT_TRUE(c.same()) << c.first_difference;
+  ASSERT_FALSE(text.empty());
+  std::string header = text.substr(0, text.find('\n'));
+  EXPECT_NE(header.find("\"schedule\":\"model\""), std::string::npos) << header;
+  EXPECT_NE(header.find("\"source\":\"two_clients_race\""), std::string::npos) << header;
+  std::string last = text.substr(text.rfind('\n', text.size() - 2) + 1);
+  EXPECT_NE(last.find("\"kind\":\"end\",\"verdict\":\"reproduced\""), std::string::npos) << last;
+  EXPECT_EQ(text.find("\"verdict\":\"model\""), std::string::npos);
+  // The same commands as the recorded schedule's timeline.
+  std::string recorded;
+  TimelineWriter rw(&recorded);
+  ReplayRecorded(b, {}, &rw);
+  auto count = [](const std::string& t, const char* what) {
+    size_t n = 0;
+    for (size_t i = t.find(what); i != std::string::npos; i = t.find(what, i + 1)) n++;
+    return n;
+  };
+  EXPECT_EQ(count(text, "\"kind\":\"command\""), count(recorded, "\"kind\":\"command\""));
+  EXPECT_EQ(count(text, "\"kind\":\"command\""), c.commands);
+}
+
+TEST(OwnCodeTimeline, ProgressDoesNotChangeTheTimeline) {
+  struct Counter : ProgressSink {
+    uint64_t ticks = 0, passes = 1, last_total = 0;
+    void Progress(uint64_t, uint64_t total) override {
+      ticks++;
+      last_total = total;
+    }
+    void NextPass() override { passes++; }
+  } counter;
+  Bundle b = Load("pipeline_burst");
+  std::string plain, ticked;
+  TimelineWriter w1(&plain), w2(&ticked);
+  OwnCodeCheck a = CheckOwnCodeOnModel(b, &w1);
+  OwnCodeCheck c = CheckOwnCodeOnModel(b, &w2, &counter);
+  EXPECT_TRUE(a.same() && c.same());
+  EXPECT_EQ(plain, ticked);
+  EXPECT_EQ(counter.passes, 2u);  // the calibration replay, then the run
+  EXPECT_EQ(counter.last_total, b.log.records.size());
+  // Both passes make about one call per record.
+  EXPECT_GE(counter.ticks, b.log.records.size());
+  EXPECT_LE(counter.ticks, 3 * b.log.records.size());
+}
 
 TEST(ModelReplay, ForeignBundleIsRefusedWithAReason) {
   Bundle b = Load("redis_shim_session");

@@ -1,6 +1,7 @@
 #include "replay/model_schedule.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -8,6 +9,7 @@
 
 #include "replay/kernel_model.h"
 #include "replay/model_replay.h"
+#include "replay/send_side.h"
 #include "replay/timeline.h"
 
 namespace reel::replay {
@@ -38,36 +40,88 @@ bool SameEndpoint(const SockAddr& bound, const SockAddr& actual) {
 
 class ModelRun {
  public:
-  ModelRun(const Bundle& b, const ModelScheduleOptions& o)
-      : b_(b), o_(o), model_(model::ModelOptions{UINT64_MAX / 4}) {}
+  // Sockets of flows without a captured handshake keep an unbounded send
+  // buffer; the others are tuned from `send` with the given factor.
+  ModelRun(const Bundle& b, const ModelScheduleOptions& o, const SendSide& send,
+           uint32_t expand_factor)
+      : b_(b),
+        o_(o),
+        send_(send),
+        factor_(expand_factor),
+        model_(model::ModelOptions{UINT64_MAX / 4}) {}
 
-  FidelityReport Run() {
+  FidelityReport Run(bool stop_at_short_write) {
     report_.has_packets = b_.has_pcap;
-    for (const TraceRecord& r : b_.log.records) Step(r);
+    uint64_t done = 0, total = b_.log.records.size();
+    for (const TraceRecord& r : b_.log.records) {
+      Step(r);
+      prev_ts_ = r.ts_ns;
+      if (stop_at_short_write && report_.short_write_seen) break;
+      if (o_.progress) o_.progress->Progress(++done, total);
+    }
+    report_.sndbuf_expand_factor = factor_;
     return report_;
   }
 
  private:
+  // Applies, in time order, the packets that reached the server's sockets by
+  // t_mono and the server's own transmissions stamped by then.
   void ApplyNetUpTo(int64_t t_mono) {
-    while (net_next_ < b_.net.size() && b_.net[net_next_].t_ns + o_.delivery_delay_ns <= t_mono) {
-      const NetEvent& e = b_.net[net_next_++];
-      const TcpFlow& f = b_.streams.flows[e.flow];
-      switch (e.type) {
-        case NetEvent::Type::kEstablished:
-          for (const auto& [fd, addr] : listeners_)
-            if (SameEndpoint(addr, f.server)) {
-              model_.ConnectionEstablished(fd, f.id, f.client, f.server, e.t_ns);
-              break;
-            }
-          break;
-        case NetEvent::Type::kData: model_.DataArrivedUpTo(f.id, e.offset + e.bytes); break;
-        case NetEvent::Type::kFin: model_.PeerFin(f.id); break;
-        case NetEvent::Type::kReset: model_.PeerReset(f.id); break;
+    for (;;) {
+      int64_t tn =
+          net_next_ < b_.net.size() ? b_.net[net_next_].t_ns + o_.delivery_delay_ns : INT64_MAX;
+      int64_t ts = NextSendSideTime();
+      if (std::min(tn, ts) > t_mono) break;
+      if (tn <= ts) {
+        ApplyNet(b_.net[net_next_++]);
+      } else {
+        ApplySendSide(send_.events[send_next_++]);
       }
     }
   }
+  void ApplyNet(const NetEvent& e) {
+    const TcpFlow& f = b_.streams.flows[e.flow];
+    switch (e.type) {
+      case NetEvent::Type::kEstablished:
+        for (const auto& [fd, addr] : listeners_)
+          if (SameEndpoint(addr, f.server)) {
+            model_.ConnectionEstablished(fd, f.id, f.client, f.server, e.t_ns);
+            Tune(f.id);
+            break;
+          }
+        break;
+      case NetEvent::Type::kData: model_.DataArrivedUpTo(f.id, e.offset + e.bytes); break;
+      case NetEvent::Type::kFin: model_.PeerFin(f.id); break;
+      case NetEvent::Type::kReset: model_.PeerReset(f.id); break;
+    }
+  }
+  // The client's ACK reaches the server's socket like data does (after the
+  // delivery delay); the server's own segment is stamped as it leaves.
+  int64_t SendSideTime(const SendSideEvent& e) const {
+    return e.type == SendSideEvent::Type::kAck ? e.t_ns + o_.delivery_delay_ns : e.t_ns;
+  }
+  int64_t NextSendSideTime() const {
+    return send_next_ < send_.events.size() ? SendSideTime(send_.events[send_next_]) : INT64_MAX;
+  }
+  void ApplySendSide(const SendSideEvent& e) {
+    if (e.type == SendSideEvent::Type::kAck) {
+      model_.PeerAcked(e.flow, e.offset);
+    } else {
+      model_.DataSent(e.flow, e.offset);
+    }
+  }
+  // tcp_init_buffer_space for a connection whose handshake the capture holds.
+  void Tune(uint32_t flow) {
+    auto it = send_.tuning.find(flow);
+    if (it == send_.tuning.end()) return;
+    model::SendTuning t = it->second;
+    t.expand_factor = factor_;
+    model_.TuneSendBuffer(flow, t);
+  }
   int64_t NextNetTime() const {
-    return net_next_ < b_.net.size() ? b_.net[net_next_].t_ns + o_.delivery_delay_ns : INT64_MAX;
+    int64_t tn =
+        net_next_ < b_.net.size() ? b_.net[net_next_].t_ns + o_.delivery_delay_ns : INT64_MAX;
+    return std::min(tn, NextSendSideTime());
   }
 
   void Mismatch(const TraceRecord& r, const std::string& what) {
@@ -100,6 +154,19 @@ class ModelRun {
            std::to_string(e.flow) + " (fd " + fd + ") " + kType[static_cast<int>(e.type)];
       if (e.type == NetEvent::Type::kData) s += " " + std::to_string(e.bytes) + " bytes";
     }
+    // The client's ACKs, which drain the send buffer.
+    int acks = 0;
+    for (const SendSideEvent& e : send_.events) {
+      if (e.type != SendSideEvent::Type::kAck || e.t_ns < t - 200000 || e.t_ns > t + 200000)
+        continue;
+      if (acks++ == 8) {
+        s += "\n      ...";
+        break;
+      }
+      s += "\n      packet t=" + std::to_string((e.t_ns - b_.start_mono_ns) / 1000) + "us (" +
+           std::to_string((e.t_ns - t) / 1000) + "us from the call) flow " +
+           std::to_string(e.flow) + " ack of " + std::to_string(e.offset) + " bytes";
+    }
     return s.empty() ? "" : "\n    packets around it:" + s;
   }
 
@@ -111,6 +178,13 @@ class ModelRun {
       case trace::Kind::kEpollCtl: {
         const auto& c = std::get<trace::EpollCtlRec>(r.call);
         if (r.result.ok()) model_.EpollCtl(c.epfd, c.op, c.fd, c.events, c.data);
+        break;
+      }
+      case trace::Kind::kSetSockOpt: {
+        const auto& c = std::get<trace::SetSockOptRec>(r.call);
+        constexpr int kSolSocket = 1, kSoSndbuf = 7;
+        if (r.result.ok() && c.level == kSolSocket && c.name == kSoSndbuf)
+          model_.SetSndbuf(c.fd, c.value);
         break;
       }
       case trace::Kind::kBind: {
@@ -180,6 +254,7 @@ class ModelRun {
       if (!model_.AcceptConnection(c.fd, fd, flow->id, &pos).ok()) {
         // The handshake is later in the capture than the accept: create it now.
         model_.ConnectionEstablished(c.fd, flow->id, flow->client, flow->server, r.ts_ns);
+        Tune(flow->id);
         model_.AcceptConnection(c.fd, fd, flow->id, &pos);
       }
       fd_flow_[fd] = flow->id;
@@ -213,8 +288,15 @@ class ModelRun {
     const auto& c = std::get<trace::IoRec>(r.call);
     model::ModelSocket* s = model_.SocketByFd(c.fd);
     if (s == nullptr || s->kind != model::ModelSocket::Kind::kStream) return;
-    ApplyNetUpTo(r.ts_ns);
+    // The call began after the previous record: the client's ACKs that came
+    // in while it ran waited in the socket's backlog (the writer owns the
+    // socket) and are processed after the copy, at release_sock. Data, FINs
+    // and RSTs are applied up to the return, as before.
+    ApplyNetUpTo(std::max(prev_ts_, int64_t{0}));
+    while (net_next_ < b_.net.size() && b_.net[net_next_].t_ns + o_.delivery_delay_ns <= r.ts_ns)
+      ApplyNet(b_.net[net_next_++]);
     report_.write.calls++;
+    bool nospace_before = s->nospace;
     SysResult m = model_.Write(c.fd, c.requested);
     bool match = m.value == r.result.value && (m.ok() || m.err == r.result.err);
     if (match) {
@@ -223,7 +305,19 @@ class ModelRun {
       Mismatch(r, "write(fd " + std::to_string(c.fd) + ", " + std::to_string(c.requested) +
                       "): the kernel returned " + Show(r.result) + ", the model " + Show(m));
     }
-    if (r.result.ok()) s->snd_written = c.stream_offset + static_cast<uint64_t>(r.result.value);
+    // Back in step: the kernel accepted what it accepted; a write it cut
+    // short (or refused with EAGAIN) left SOCK_NOSPACE set.
+    bool kernel_short = r.result.ok() ? static_cast<uint64_t>(r.result.value) < c.requested
+                                      : r.result.err == EAGAIN;
+    if (kernel_short && s->tuned && !report_.short_write_seen) {
+      report_.short_write_seen = true;
+      report_.short_write_seq = r.seq;
+      report_.short_write_kernel = r.result.ok() ? r.result.value : 0;
+      report_.short_write_model = m.ok() ? m.value : 0;
+    }
+    uint64_t end = c.stream_offset + (r.result.ok() ? static_cast<uint64_t>(r.result.value) : 0);
+    model_.SyncWritten(c.fd, end, nospace_before || kernel_short);
+    ApplyNetUpTo(r.ts_ns);
   }
 
   void Wait(const TraceRecord& r) {
@@ -292,8 +386,12 @@ class ModelRun {
 
   const Bundle& b_;
   ModelScheduleOptions o_;
+  const SendSide& send_;
+  uint32_t factor_;
   model::KernelModel model_;
   size_t net_next_ = 0;
+  size_t send_next_ = 0;
+  int64_t prev_ts_ = 0;  // the previous record's time: the earliest a call can have begun
   std::map<int, SockAddr> bound_;
   std::map<int, SockAddr> listeners_;
   std::map<int, uint32_t> fd_flow_;
@@ -303,7 +401,56 @@ class ModelRun {
 }  // namespace
 
 FidelityReport RunModelSchedule(const Bundle& bundle, const ModelScheduleOptions& options) {
-  return ModelRun(bundle, options).Run();
+  SendSide send = BuildSendSide(bundle);
+  if (options.sndbuf_expand_factor != 0) {
+    FidelityReport f = ModelRun(bundle, options, send, options.sndbuf_expand_factor).Run(false);
+    f.sndbuf_calibration = "factor " + std::to_string(options.sndbuf_expand_factor) + " (given)";
+    return f;
+  }
+  // Calibration of one capacity the capture cannot show: the congestion
+  // control's send-buffer factor (2: Reno/CUBIC, 3: BBR). The trace is run up
+  // to its first short write with each (quietly: only the run that counts
+  // prints and ticks the progress sink); the one whose answer there is nearer
+  // the kernel's wins (2, the kernel's own default, on a tie or when no write
+  // was short). Nothing else is fitted.
+  bool any_short = false;
+  for (const TraceRecord& r : bundle.log.records) {
+    const auto* io = std::get_if<trace::IoRec>(&r.call);
+    bool is_write = r.kind_enum() == trace::Kind::kWrite || r.kind_enum() == trace::Kind::kWritev;
+    if (io && is_write &&
+        (r.result.ok() ? static_cast<uint64_t>(r.result.value) < io->requested
+                       : r.result.err == EAGAIN)) {
+      any_short = true;
+      break;
+    }
+  }
+  uint32_t factor = 2;
+  std::string calibration = "factor 2 (no write was cut short: nothing to calibrate on)";
+  if (any_short) {
+    ModelScheduleOptions quiet = options;
+    quiet.verbose = false;
+    quiet.progress = nullptr;
+    FidelityReport two = ModelRun(bundle, quiet, send, 2).Run(/*stop_at_short_write=*/true);
+    FidelityReport three = ModelRun(bundle, quiet, send, 3).Run(/*stop_at_short_write=*/true);
+    if (two.short_write_seen) {
+      auto error = [](const FidelityReport& f) {
+        return std::llabs(f.short_write_model - f.short_write_kernel);
+      };
+      factor = error(three) < error(two) ? 3 : 2;
+      calibration = "factor " + std::to_string(factor) + " (first short write, seq " +
+                    std::to_string(two.short_write_seq) + ": the kernel accepted " +
+                    std::to_string(two.short_write_kernel) + " bytes; the model " +
+                    std::to_string(two.short_write_model) + " with factor 2, " +
+                    std::to_string(three.short_write_model) + " with factor 3)";
+    } else {
+      calibration =
+          "factor 2 (the writes cut short were on connections whose handshake the "
+          "capture lacks)";
+    }
+  }
+  FidelityReport f = ModelRun(bundle, options, send, factor).Run(false);
+  f.sndbuf_calibration = calibration;
+  return f;
 }
 
 int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& options, bool json,
@@ -333,6 +480,8 @@ int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& op
                                   {"order_only", f.wait_order_only},
                                   {"mask_only", f.wait_mask_only}};
     j["first_mismatch"] = f.first_mismatch;
+    j["sndbuf_expand_factor"] = f.sndbuf_expand_factor;
+    j["sndbuf_calibration"] = f.sndbuf_calibration;
     if (own) {
       nlohmann::ordered_json o;
       o["ran"] = own->ran;
@@ -363,6 +512,7 @@ int RunModelScheduleCommand(const Bundle& bundle, const ModelScheduleOptions& op
     line("write", f.write);
     line("accept", f.accept);
     if (!f.first_mismatch.empty()) std::printf("  first mismatch: %s\n", f.first_mismatch.c_str());
+    std::printf("  send buffer: %s\n", f.sndbuf_calibration.c_str());
     std::printf("%s: epoll_wait fidelity %.1f%% (target 95%%)\n",
                 faithful ? "FAITHFUL" : "BELOW TARGET", 100.0 * f.epoll_wait.fraction());
     if (own && !own->ran)

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "replay/bundle.h"
+#include "replay/progress_meter.h"
 
 namespace reel::replay {
 
@@ -33,6 +34,12 @@ struct ModelScheduleOptions {
   // receive softirq queues it (must be >= 0).
   // Measured on loopback captures (docs/kernel-model.md): ~4 us.
   int64_t delivery_delay_ns = 4000;
+  // Ticked once per record re-answered (null: none).
+  ProgressSink* progress = nullptr;
+  // The congestion control's send-buffer factor (ca_ops->sndbuf_expand:
+  // 2 for Reno/CUBIC, 3 for BBR), which the capture does not show. 0: calibrate
+  // it from the trace's first short write (docs/kernel-model.md).
+  uint32_t sndbuf_expand_factor = 0;
 };
 
 struct FidelityCounts {
@@ -54,6 +61,15 @@ struct FidelityReport {
   uint64_t wait_order_only = 0;     // same set, different order
   uint64_t wait_mask_only = 0;      // same fds and order, different masks
   bool has_packets = true;
+  // The send-buffer calibration: the factor used, and how it was chosen.
+  uint32_t sndbuf_expand_factor = 0;
+  std::string sndbuf_calibration;
+  // The first write the kernel cut short (or refused with EAGAIN) on a
+  // connection with a captured handshake: what the model answered for it.
+  bool short_write_seen = false;
+  uint64_t short_write_seq = 0;
+  int64_t short_write_kernel = 0;  // bytes accepted (0 for EAGAIN)
+  int64_t short_write_model = 0;
 };
 
 FidelityReport RunModelSchedule(const Bundle& bundle, const ModelScheduleOptions& options = {});

@@ -1,12 +1,17 @@
 #include "replay/replay_command.h"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "replay/bundle.h"
 #include "replay/differential.h"
 #include "replay/model_replay.h"
 #include "replay/model_schedule.h"
+#include "replay/progress_meter.h"
 #include "replay/redaction_verdict.h"
 #include "replay/replay_driver.h"
 
@@ -20,7 +25,9 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions* o) {
                   "recorded: the server's own code on the recorded kernel results; "
                   "model: the kernel model decides, compared with the recording")
       ->check(CLI::IsMember({"recorded", "model"}));
-  cmd->add_option("--timeline", o->timeline_path, "write the timeline (JSON Lines) to FILE");
+  cmd->add_option("--timeline", o->timeline_path,
+                  "write the timeline (JSON Lines) to FILE; with --schedule model, that of "
+                  "reel-server's own code on the model");
   cmd->add_flag("--json", o->json, "print the verdict as one JSON object");
   cmd->add_flag("--quiet", o->quiet, "print nothing; the exit code tells");
   cmd->add_flag("--redact-args", o->redact_args, "timeline: replace arguments by their length");
@@ -39,20 +46,63 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions* o) {
 
 namespace {
 
+// The progress bar's clock, read only here in the command layer: replay
+// itself only counts records, so nothing timed reaches a timeline.
+int64_t MonotonicNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The progress bar on stderr (replay/progress_meter.h), for a person at a
+// terminal only: null with --quiet, --json, --verbose (which prints on
+// stderr itself) or when stderr is not a terminal.
+std::unique_ptr<replay::ProgressMeter> MakeProgressMeter(const ReplayCommandOptions& o,
+                                                         int passes) {
+  if (o.quiet || o.json || o.verbose || !isatty(STDERR_FILENO)) return nullptr;
+  replay::ProgressMeterOptions mo;
+  mo.passes = passes;
+  mo.started_ns = o.started_ns;
+  return std::make_unique<replay::ProgressMeter>(
+      MonotonicNowNs,
+      [](std::string_view text) {
+        std::fwrite(text.data(), 1, text.size(), stderr);
+        std::fflush(stderr);
+      },
+      mo);
+}
+
+// --timeline FILE, opened before the replay runs so an unwritable path is
+// bad input (exit 2) rather than a lost run.
+FILE* OpenTimeline(const ReplayCommandOptions& o, bool* failed) {
+  *failed = false;
+  if (o.timeline_path.empty()) return nullptr;
+  FILE* tl = std::fopen(o.timeline_path.c_str(), "w");
+  if (tl == nullptr) {
+    std::fprintf(stderr, "reel replay: cannot write %s\n", o.timeline_path.c_str());
+    *failed = true;
+  }
+  return tl;
+}
+
+replay::TimelineOptions TimelineOptionsOf(const ReplayCommandOptions& o) {
+  replay::TimelineOptions t;
+  t.redact_args = o.redact_args;
+  t.max_arg_bytes = o.max_arg_bytes;
+  return t;
+}
+
 int RunRecordedSchedule(const ReplayCommandOptions& o, const replay::Bundle& bundle) {
   replay::ReplayOptions ro;
-  ro.timeline.redact_args = o.redact_args;
-  ro.timeline.max_arg_bytes = o.max_arg_bytes;
-  FILE* tl = nullptr;
-  if (!o.timeline_path.empty()) {
-    tl = std::fopen(o.timeline_path.c_str(), "w");
-    if (tl == nullptr) {
-      std::fprintf(stderr, "reel replay: cannot write %s\n", o.timeline_path.c_str());
-      return 2;
-    }
-  }
+  ro.timeline = TimelineOptionsOf(o);
+  bool failed = false;
+  FILE* tl = OpenTimeline(o, &failed);
+  if (failed) return 2;
   replay::TimelineWriter writer(tl, ro.timeline);
+  std::unique_ptr<replay::ProgressMeter> meter = MakeProgressMeter(o, 1);
+  ro.progress = meter.get();
   replay::ReplayVerdict v = replay::ReplayRecorded(bundle, ro, tl ? &writer : nullptr);
+  if (meter) meter->Finish();  // before anything is printed
   if (tl) std::fclose(tl);
   if (!v.runnable) {
     std::fprintf(stderr, "reel replay: %s\n", v.problem.c_str());
@@ -106,7 +156,11 @@ int RunForeignBundle(const ReplayCommandOptions& o, const replay::Bundle& bundle
     std::fprintf(stderr, "reel replay: %s\n", d.problem.c_str());
     return 2;
   }
-  replay::FidelityReport f = replay::RunModelSchedule(bundle);
+  std::unique_ptr<replay::ProgressMeter> meter = MakeProgressMeter(o, 1);
+  replay::ModelScheduleOptions fo;
+  fo.progress = meter.get();
+  replay::FidelityReport f = replay::RunModelSchedule(bundle, fo);
+  if (meter) meter->Finish();
   bool same = d.replies_differing == 0;
   // Every reply that could be compared matched, but some depend on bytes the
   // redaction replaced.
@@ -160,13 +214,60 @@ int RunForeignBundle(const ReplayCommandOptions& o, const replay::Bundle& bundle
   return d.not_comparable_under_redaction > 0 ? 3 : 0;  // 3: see docs/replay.md
 }
 
+// --schedule model. For a reel-server bundle: the cost model's calibration
+// (a recorded replay), reel-server's own code on the model — whose timeline
+// --timeline writes — and the kernel model re-answering every recorded call;
+// the progress bar covers the three passes. Otherwise the last pass alone.
+int RunModelSchedule(const ReplayCommandOptions& o, replay::ModelScheduleOptions mo,
+                     const replay::Bundle& bundle) {
+  if (!replay::IsReelServerBundle(bundle) || !bundle.has_pcap) {
+    std::unique_ptr<replay::ProgressMeter> meter = MakeProgressMeter(o, 1);
+    mo.progress = meter.get();
+    return replay::RunModelScheduleCommand(bundle, mo, o.json, o.quiet);
+  }
+  bool failed = false;
+  FILE* tl = OpenTimeline(o, &failed);
+  if (failed) return 2;
+  replay::TimelineWriter writer(tl, TimelineOptionsOf(o));
+  std::unique_ptr<replay::ProgressMeter> meter = MakeProgressMeter(o, 3);
+  replay::OwnCodeCheck own =
+      replay::CheckOwnCodeOnModel(bundle, tl ? &writer : nullptr, meter.get());
+  if (tl) std::fclose(tl);
+  if (tl && !own.ran) {
+    if (meter) meter->Finish();
+    std::remove(o.timeline_path.c_str());
+    std::fprintf(stderr,
+                 "reel replay: no model timeline: reel-server did not run on the model: %s\n",
+                 own.problem.c_str());
+    return 2;
+  }
+  if (meter) meter->NextPass();
+  mo.progress = meter.get();
+  return replay::RunModelScheduleCommand(bundle, mo, o.json, o.quiet, &own);
+}
+
 }  // namespace
 
-int RunReplay(const ReplayCommandOptions& o) {
+int RunReplay(const ReplayCommandOptions& options) {
+  ReplayCommandOptions o = options;
+  // The progress bar's delay counts from here, loading included: a person
+  // has been waiting since the command started.
+  if (o.started_ns < 0) o.started_ns = MonotonicNowNs();
   replay::Bundle bundle;
   std::string error;
   if (!replay::LoadBundle(o.dir, &bundle, &error)) {
     std::fprintf(stderr, "reel replay: %s\n", error.c_str());
+    return 2;
+  }
+  // Another server's bundle: neither schedule runs its code, and the
+  // differential run is a feed of its input, not a run on a kernel with a
+  // schedule — there is no timeline to write (docs/replay.md).
+  if (!o.timeline_path.empty() && !replay::IsReelServerBundle(bundle)) {
+    std::fprintf(stderr,
+                 "reel replay: --timeline: no timeline for a bundle recorded from '%s': a "
+                 "timeline is reel-server's own code running on a kernel, and this server's "
+                 "code cannot run here\n",
+                 bundle.command_line.empty() ? "?" : bundle.command_line[0].c_str());
     return 2;
   }
   if (o.schedule == "model") {
@@ -179,10 +280,7 @@ int RunReplay(const ReplayCommandOptions& o) {
       std::fprintf(stderr, "reel replay: delays must not be negative\n");
       return 2;
     }
-    if (!replay::IsReelServerBundle(bundle) || !bundle.has_pcap)
-      return replay::RunModelScheduleCommand(bundle, mo, o.json, o.quiet);
-    replay::OwnCodeCheck own = replay::CheckOwnCodeOnModel(bundle);
-    return replay::RunModelScheduleCommand(bundle, mo, o.json, o.quiet, &own);
+    return RunModelSchedule(o, mo, bundle);
   }
   if (!replay::IsReelServerBundle(bundle)) return RunForeignBundle(o, bundle);
   return RunRecordedSchedule(o, bundle);

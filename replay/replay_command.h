@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace reel::cli {
@@ -21,6 +22,9 @@ struct ReplayCommandOptions {
   double delivery_delay_us = 4.0;
   double wakeup_latency_us = 10.0;
   bool verbose = false;
+  // CLOCK_MONOTONIC ns when the command started, for the progress bar's
+  // delay only (never in a timeline or verdict); < 0: when RunReplay starts.
+  int64_t started_ns = -1;
 };
 
 CLI::App* AddReplayCommand(CLI::App& app, ReplayCommandOptions* options);

@@ -1,5 +1,6 @@
 #include "replay/replay_driver.h"
 
+#include "replay/progress_kernel.h"
 #include "server/server.h"
 #include "server/server_cli.h"
 
@@ -80,8 +81,9 @@ ReplayVerdict ReplayRecorded(const Bundle& bundle, const ReplayOptions& options,
   std::vector<ReplayedCommand> for_redaction;
   std::vector<ReplayedCommand>* collected = options.commands;
   if (collected == nullptr && BundleIsRedacted(bundle)) collected = &for_redaction;
+  ProgressKernel ticking(kernel, options.progress, bundle.log.records.size());
   {
-    Server server(kernel, config);
+    Server server(options.progress ? static_cast<Kernel&>(ticking) : kernel, config);
     TimelineObserver observer(kernel, timeline, &v.commands, collected);
     server.set_observer(&observer);
     if (server.Start(&error) != 0 && !kernel.report().diverged) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "replay/bundle.h"
+#include "replay/progress_meter.h"
 #include "replay/recorded_kernel.h"
 #include "replay/redaction_verdict.h"
 #include "replay/reel_replay.h"
@@ -21,6 +22,8 @@ struct ReplayOptions {
   // When set, every executed command and its reply bytes are appended here.
   std::vector<ReplayedCommand>* commands = nullptr;
   int64_t tolerance_ns = 1000000;  // see RecordedKernel
+  // Ticked once per recorded call the server makes (null: none).
+  ProgressSink* progress = nullptr;
 };
 
 struct ReplayVerdict {

@@ -6,7 +6,8 @@
 #   2. redis-cli and redis-benchmark drive it with several clients;
 #   3. capture stops; `reel inspect` summarises the bundle;
 #   4. `reel replay` re-runs the server's own code on the recording and
-#      prints the verdict; the model schedule measures the kernel model.
+#      prints the verdict; the model schedule measures the kernel model;
+#   5. `reel report` writes the one-page incident report (+ report.html).
 # The bundle is left in BUILD/demo-bundle for you to explore.
 set -euo pipefail
 BUILD="$(cd "${1:-build}" && pwd)"
@@ -48,6 +49,11 @@ verdict=0
 "$REEL" replay "$BUNDLE" --timeline "$BUNDLE/timeline.jsonl" || verdict=$?
 echo "> reel replay $BUNDLE --schedule model"
 "$REEL" replay "$BUNDLE" --schedule model | tail -n 6 || true
+
+echo "== 5. report"
+echo "> reel report $BUNDLE --out-dir $BUNDLE.report --html"
+"$REEL" report "$BUNDLE" --out-dir "$BUNDLE.report" --html || true
 echo
 echo "bundle: $BUNDLE (events.reel, packets.pcap, meta.json, timeline.jsonl)"
+echo "report: $BUNDLE.report/report.html, timeline.html, timeline.perfetto.json"
 exit $verdict

@@ -34,7 +34,10 @@ run_ctest() {  # run_ctest DIR LABEL
 }
 
 echo "== gcc build (-Werror)"
-if build build all; then run_ctest build gcc; else failed=$((failed + 1)); status=1; fi
+# Line tables only (-g1): backtraces keep file:line, and the build is ~30%
+# faster than with full -g on CI's two cores. The ASan build sets its own.
+if build build all -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+                   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"; then run_ctest build gcc; else failed=$((failed + 1)); status=1; fi
 
 echo "== ASan+UBSan build"
 if build build-asan all -DREEL_SANITIZE=ON; then
