@@ -228,9 +228,9 @@ bool BuildReport(const ReportOptions& options, ReportResult* out, std::string* e
   std::string head = "reel report: " + in.source + "\n";
   head += "  server:      " + server + "\n";
   head += "  duration:    " + Ms(s.last_ns - s.first_ns) + ", " +
-          std::to_string(s.connections.size()) + " connections, " +
-          std::to_string(requests) + " requests, " + std::to_string(packets) +
-          " packet events, " + std::to_string(losses.size()) + " losses\n";
+          std::to_string(s.connections.size()) + " connections, " + std::to_string(requests) +
+          " requests, " + std::to_string(packets) + " packet events, " +
+          std::to_string(losses.size()) + " losses\n";
   AddSection(out, "", head);
   for (const auto& l : losses)
     out->findings.push_back("the capture lost data: " +
