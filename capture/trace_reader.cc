@@ -1,10 +1,11 @@
 #include "capture/trace_reader.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "capture/crc32c.h"
 
@@ -88,30 +89,32 @@ bool TraceReader::Next(TraceRecord* rec) {
   const auto* base = reinterpret_cast<const uint8_t*>(data_.data());
   const uint8_t* frame = base + pos_;
   size_t left = data_.size() - pos_;
-  std::string at = " at offset " + std::to_string(pos_);
+  // Built only when a record is bad: formatting it for every record cost a
+  // heap allocation per record on million-record logs.
+  auto at = [&] { return " at offset " + std::to_string(pos_); };
 
   Cursor c(frame, left);
   uint64_t body_len = 0;
   if (!c.Uvarint(&body_len)) {
-    if (left < 5) return Stop("torn record" + at + " (length cut off)");
-    return Stop("corrupt record" + at + " (bad length)");
+    if (left < 5) return Stop("torn record" + at() + " (length cut off)");
+    return Stop("corrupt record" + at() + " (bad length)");
   }
   if (body_len == 0 || body_len > trace::kMaxBodySize) {
     bool all_zero = true;
     for (size_t i = 0; i < left && all_zero; i++) all_zero = frame[i] == 0;
-    if (all_zero) return Stop("zero-filled tail" + at);
-    return Stop("corrupt record" + at + " (length " + std::to_string(body_len) + ")");
+    if (all_zero) return Stop("zero-filled tail" + at());
+    return Stop("corrupt record" + at() + " (length " + std::to_string(body_len) + ")");
   }
   size_t prefix = static_cast<size_t>(c.pos() - frame);
   size_t total = prefix + static_cast<size_t>(body_len) + trace::kCrcSize;
   if (total > left)
-    return Stop("torn record" + at + " (needs " + std::to_string(total) + " bytes, " +
+    return Stop("torn record" + at() + " (needs " + std::to_string(total) + " bytes, " +
                 std::to_string(left) + " left)");
   uint32_t stored = trace::GetLe32(frame + prefix + body_len);
   if (verify_ && Crc32c(frame, prefix + body_len) != stored)
-    return Stop("corrupt record" + at + " (checksum mismatch)");
+    return Stop("corrupt record" + at() + " (checksum mismatch)");
   if (!DecodeBody(frame + prefix, static_cast<size_t>(body_len), rec)) {
-    return Stop("malformed " + std::string(trace::KindName(rec->kind)) + " record" + at);
+    return Stop("malformed " + std::string(trace::KindName(rec->kind)) + " record" + at());
   }
   pos_ += total;
   count_++;
@@ -290,18 +293,65 @@ std::string EventLogPath(const std::string& path) {
   return path;
 }
 
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  // Sized from fstat and read straight into the string: no stream buffers
+  // and no second copy (event logs and pcaps run to tens of MiB). A file
+  // that is not regular, or grows meanwhile, is read on to its end.
+  struct stat st {};
+  size_t size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0;
+  out->resize(size + 1);  // one spare byte: reading into it tells a grown file
+  size_t have = 0;
+  for (;;) {
+    if (have == out->size()) out->resize(out->size() * 2 + 65536);
+    ssize_t n = ::read(fd, out->data() + have, out->size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      return false;
+    }
+    if (n == 0) break;
+    have += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  out->resize(have);
+  return true;
+}
+
 bool LoadEventLog(const std::string& path, std::string* data, std::string* error) {
   std::string file = EventLogPath(path);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  if (!ReadWholeFile(file, data)) {
     *error = file + ": " + std::strerror(errno);
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *data = std::move(ss).str();
   return true;
 }
+
+namespace {
+
+// How many record frames follow the header, by their length prefixes alone
+// (no checksum, no decoding): lets ReadTraceFile size its vector once
+// instead of moving millions of records through repeated reallocations.
+// Damage only makes the count an estimate.
+size_t CountFrames(std::string_view data, size_t pos) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
+  size_t n = 0;
+  while (pos < data.size()) {
+    trace::Cursor c(p + pos, data.size() - pos);
+    uint64_t body_len = 0;
+    if (!c.Uvarint(&body_len) || body_len == 0 || body_len > trace::kMaxBodySize) break;
+    uint64_t total = static_cast<uint64_t>(c.pos() - (p + pos)) + body_len + trace::kCrcSize;
+    if (total > data.size() - pos) break;
+    pos += static_cast<size_t>(total);
+    n++;
+  }
+  return n;
+}
+
+}  // namespace
 
 bool ReadTraceFile(const std::string& path, TraceFile* out, std::string* error) {
   std::string data;
@@ -314,8 +364,16 @@ bool ReadTraceFile(const std::string& path, TraceFile* out, std::string* error) 
   *out = TraceFile{};
   out->header = reader.header();
   out->file_bytes = data.size();
-  TraceRecord rec;
-  while (reader.Next(&rec)) out->records.push_back(std::move(rec));
+  // +1: the slot the final, failing Next() decodes into.
+  out->records.reserve(CountFrames(data, reader.header().header_len) + 1);
+  // Decoded in place: a record is never moved once read.
+  for (;;) {
+    TraceRecord& rec = out->records.emplace_back();
+    if (!reader.Next(&rec)) {
+      out->records.pop_back();
+      break;
+    }
+  }
   out->dropped_bytes = reader.dropped_bytes();
   out->damage = reader.damage();
   return true;

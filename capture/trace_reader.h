@@ -161,6 +161,10 @@ bool ReadTraceFile(const std::string& path, TraceFile* out, std::string* error);
 // Resolves a bundle directory to its event log path; a file path is returned as is.
 std::string EventLogPath(const std::string& path);
 
+// Reads a whole file into *out with one read() of its size. False with errno
+// set when it cannot be opened or read.
+bool ReadWholeFile(const std::string& path, std::string* out);
+
 // Loads the bytes of the event log at path (a file or a bundle directory),
 // for streaming through a TraceReader. False with a one-line *error.
 bool LoadEventLog(const std::string& path, std::string* data, std::string* error);

@@ -1,28 +1,20 @@
 #include "replay/bundle.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <tuple>
 
 namespace reel::replay {
 
 namespace {
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
 // Turns the reassembled streams into the model's input events. Bytes become
 // readable at their chunk's readable_ns (in order, after any hole before
 // them filled), which is when the receiving socket could hand them out.
 void BuildNetEvents(Bundle* b) {
   auto to_mono = [&](int64_t real_ns) { return real_ns - b->real_minus_mono_ns; };
+  size_t count = 0;
+  for (const TcpFlow& f : b->streams.flows) count += f.to_server.chunks.size() + 3;
+  b->net.reserve(count);
   for (const TcpFlow& f : b->streams.flows) {
     if (f.established_ns)
       b->net.push_back({to_mono(*f.established_ns), NetEvent::Type::kEstablished, f.id, 0, 0});
@@ -46,7 +38,7 @@ void BuildNetEvents(Bundle* b) {
 bool LoadBundle(const std::string& dir, Bundle* out, std::string* error) {
   out->dir = dir;
   std::string meta_text;
-  if (!ReadFile(dir + "/meta.json", &meta_text)) {
+  if (!ReadWholeFile(dir + "/meta.json", &meta_text)) {
     *error = dir + ": no meta.json (not a reel bundle?)";
     return false;
   }
@@ -78,7 +70,7 @@ bool LoadBundle(const std::string& dir, Bundle* out, std::string* error) {
   }
 
   std::string image;
-  if (!ReadFile(dir + "/packets.pcap", &image)) {
+  if (!ReadWholeFile(dir + "/packets.pcap", &image)) {
     out->pcap_problem = "no packets.pcap in the bundle";
     return true;
   }

@@ -298,8 +298,14 @@ SysResult RecordedKernel::Read(int fd, void* buf, size_t len) {
   if (timeline_) timeline_->Read(now_ns_, fd, st.conn, len, r->result);
   if (!r->result.ok() || r->result.value == 0) return r->result;
   uint64_t n = static_cast<uint64_t>(r->result.value);
-  std::optional<std::string> bytes;
-  if (st.flow) bytes = st.flow->to_server.Bytes(st.in, n);
+  if (n > len) {  // only a damaged log says so; never write past the buffer
+    Diverge("read of " + std::to_string(len) + " bytes on fd " + std::to_string(fd) + " returned " +
+                std::to_string(n) + " in the recording at " + Context(*r),
+            r);
+    return SysResult::Error(EAGAIN);
+  }
+  // Straight into the server's buffer (on a divergence below it is ignored).
+  bool bytes = st.flow && st.flow->to_server.CopyTo(st.in, n, static_cast<char*>(buf));
   if (!bytes && CaptureEndedBefore(b_, st.flow, st.in, *r)) {
     report_.capture_ended = true;
     report_.cut_at = Context(*r) + ", a read of " + std::to_string(n) + " bytes on fd " +
@@ -320,7 +326,6 @@ SysResult RecordedKernel::Read(int fd, void* buf, size_t len) {
             r);
     return SysResult::Error(EAGAIN);
   }
-  std::memcpy(buf, bytes->data(), n);
   report_.model_checks++;
   if (model::ModelSocket* s = model_.SocketByFd(fd); s && s->readable_bytes() < n)
     Inconsistent("read returned " + std::to_string(n) + " bytes on fd " + std::to_string(fd) +
@@ -340,16 +345,21 @@ SysResult RecordedKernel::DoWrite(int fd, const char* data, size_t len, const Tr
   if (timeline_) timeline_->Write(now_ns_, fd, st.conn, len, rec.result);
   if (!rec.result.ok()) return rec.result;
   uint64_t n = static_cast<uint64_t>(rec.result.value);
+  if (n > len) {  // only a damaged log says so; never read past the server's bytes
+    Diverge("write of " + std::to_string(len) + " bytes on fd " + std::to_string(fd) +
+                " returned " + std::to_string(n) + " in the recording at " + Context(rec),
+            &rec);
+    return SysResult::Error(EPIPE);
+  }
   report_.bytes_written += n;
-  std::optional<std::string> expected;
-  if (b_.has_pcap && st.flow) expected = st.flow->to_client.Bytes(st.out, n);
-  if (!expected) {
+  if (!b_.has_pcap || !st.flow || !st.flow->to_client.Holds(st.out, n)) {
     report_.bytes_unverifiable += n;
   } else {
     report_.bytes_compared += n;
-    if (std::memcmp(expected->data(), data, n) != 0) {
+    if (!st.flow->to_client.Matches(st.out, n, data)) {
       report_.byte_mismatches++;
       if (report_.first_byte_mismatch.empty()) {
+        std::optional<std::string> expected = st.flow->to_client.Bytes(st.out, n);
         size_t at = 0;
         while (at < n && (*expected)[at] == data[at]) at++;
         report_.first_byte_mismatch =

@@ -121,29 +121,67 @@ const char* GapReasonName(GapReason r) {
   return "?";
 }
 
-std::optional<std::string> StreamDirection::Bytes(uint64_t offset, uint64_t length) const {
-  if (length == 0) return std::string();
-  if (ContiguousEnd(offset) - offset < length) return std::nullopt;
-  std::string out;
-  out.reserve(length);
+std::vector<StreamChunk>::const_iterator StreamDirection::ChunkAt(uint64_t offset) const {
   auto it = std::upper_bound(chunks.begin(), chunks.end(), offset,
                              [](uint64_t off, const StreamChunk& c) { return off < c.offset; });
-  --it;  // ContiguousEnd found a chunk holding `offset`
+  if (it == chunks.begin()) return chunks.end();
+  --it;
+  return it->end() > offset ? it : chunks.end();
+}
+
+bool StreamDirection::Holds(uint64_t offset, uint64_t length) const {
+  if (length == 0) return true;
+  auto it = ChunkAt(offset);
+  if (it == chunks.end()) return false;
+  uint64_t want = offset + length;
+  for (uint64_t end = it->end(); end < want; end = it->end())
+    if (++it == chunks.end() || it->offset != end) return false;
+  return true;
+}
+
+template <typename Fn>
+bool StreamDirection::EachPiece(uint64_t offset, uint64_t length, Fn fn) const {
+  if (length == 0) return true;
+  if (!Holds(offset, length)) return false;
   uint64_t end = offset + length;
-  for (; it != chunks.end() && it->offset < end; ++it) {
+  for (auto it = ChunkAt(offset); it != chunks.end() && it->offset < end; ++it) {
     uint64_t b = std::max(offset, it->offset);
     uint64_t e = std::min(end, it->end());
-    out.append(it->bytes, b - it->offset, e - b);
+    if (!fn(std::string_view(it->bytes).substr(b - it->offset, e - b))) return false;
   }
+  return true;
+}
+
+std::optional<std::string> StreamDirection::Bytes(uint64_t offset, uint64_t length) const {
+  std::string out;
+  out.reserve(length);
+  bool held = EachPiece(offset, length, [&](std::string_view piece) {
+    out.append(piece);
+    return true;
+  });
+  if (!held) return std::nullopt;
   return out;
 }
 
+bool StreamDirection::CopyTo(uint64_t offset, uint64_t length, char* out) const {
+  return EachPiece(offset, length, [&](std::string_view piece) {
+    std::memcpy(out, piece.data(), piece.size());
+    out += piece.size();
+    return true;
+  });
+}
+
+bool StreamDirection::Matches(uint64_t offset, uint64_t length, const char* data) const {
+  return EachPiece(offset, length, [&](std::string_view piece) {
+    if (std::memcmp(data, piece.data(), piece.size()) != 0) return false;
+    data += piece.size();
+    return true;
+  });
+}
+
 uint64_t StreamDirection::ContiguousEnd(uint64_t offset) const {
-  auto it = std::upper_bound(chunks.begin(), chunks.end(), offset,
-                             [](uint64_t off, const StreamChunk& c) { return off < c.offset; });
-  if (it == chunks.begin()) return offset;
-  --it;
-  if (it->end() <= offset) return offset;
+  auto it = ChunkAt(offset);
+  if (it == chunks.end()) return offset;
   uint64_t end = it->end();
   for (++it; it != chunks.end() && it->offset == end; ++it) end = it->end();
   return end;

@@ -108,12 +108,28 @@ struct StreamDirection {
 
   // The bytes [offset, offset + length) if all were captured, else nullopt.
   std::optional<std::string> Bytes(uint64_t offset, uint64_t length) const;
+  // Whether every byte of [offset, offset + length) was captured. Unlike
+  // ContiguousEnd it stops at offset + length: replay asks this per read and
+  // write, and a long connection has thousands of chunks after the offset.
+  bool Holds(uint64_t offset, uint64_t length) const;
+  // The same bytes copied to out / compared with data, without building a
+  // string. CopyTo: false (nothing copied) when they are not all captured;
+  // Matches: false when they are not, or when they differ from data.
+  bool CopyTo(uint64_t offset, uint64_t length, char* out) const;
+  bool Matches(uint64_t offset, uint64_t length, const char* data) const;
   // The end of the gap-free run of bytes that starts at `offset` (== offset
   // when the byte at `offset` is missing).
   uint64_t ContiguousEnd(uint64_t offset) const;
   // Every captured byte in stream order, gaps left out (tests, debugging).
   std::string CapturedBytes() const;
   bool complete() const { return gaps.empty(); }
+
+ private:
+  // The chunk holding `offset`, or chunks.end().
+  std::vector<StreamChunk>::const_iterator ChunkAt(uint64_t offset) const;
+  // Calls fn(chunk bytes piece) for each piece of a range Holds() accepted.
+  template <typename Fn>
+  bool EachPiece(uint64_t offset, uint64_t length, Fn fn) const;
 };
 
 // How the client end of a flow was decided.

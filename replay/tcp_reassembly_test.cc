@@ -206,6 +206,36 @@ TEST(TcpReassemblyTest, RefusedConnectionIsAFlowWithAReset) {
   EXPECT_FALSE(r.flows[0].established_ns.has_value());
 }
 
+// Replay reads and compares bytes in place (CopyTo/Matches) instead of
+// building strings with Bytes(); all of them must agree on what is held.
+TEST(TcpReassemblyTest, RangeQueriesStopAtGapsAndAgreeWithBytes) {
+  StreamDirection d;
+  d.chunks = {{0, 0, 0, "abcd"}, {4, 0, 0, "efgh"}, {10, 0, 0, "kl"}};  // 8..10 missing
+  EXPECT_TRUE(d.Holds(0, 8));
+  EXPECT_TRUE(d.Holds(2, 5));   // across a chunk boundary
+  EXPECT_FALSE(d.Holds(6, 4));  // runs into the gap
+  EXPECT_FALSE(d.Holds(8, 1));
+  EXPECT_TRUE(d.Holds(10, 2));
+  EXPECT_FALSE(d.Holds(10, 3));  // past the end
+  EXPECT_TRUE(d.Holds(9, 0));
+  EXPECT_EQ(d.ContiguousEnd(1), 8u);
+  EXPECT_EQ(d.ContiguousEnd(8), 8u);
+  EXPECT_EQ(d.ContiguousEnd(10), 12u);
+
+  std::string buf = "-----";
+  EXPECT_TRUE(d.CopyTo(2, 5, buf.data()));
+  EXPECT_EQ(buf, "cdefg");
+  EXPECT_EQ(d.Bytes(2, 5), "cdefg");
+  buf = "----";
+  EXPECT_FALSE(d.CopyTo(6, 4, buf.data()));
+  EXPECT_EQ(buf, "----");  // nothing copied
+  EXPECT_EQ(d.Bytes(6, 4), std::nullopt);
+
+  EXPECT_TRUE(d.Matches(2, 5, "cdefg"));
+  EXPECT_FALSE(d.Matches(2, 5, "cdefX"));  // last byte differs, in the second chunk
+  EXPECT_FALSE(d.Matches(6, 4, "ghij"));   // not held
+}
+
 TEST(TcpReassemblyTest, LostPacketIsAGapNeverFilled) {
   PcapBuilder b;
   TcpConversation c(&b, Addr("10.0.0.1", 50000), Addr("10.0.0.2", 6379), 7, 9);

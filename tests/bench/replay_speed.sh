@@ -3,7 +3,8 @@
 # wall time divided by the original run's wall time, for the committed
 # pipeline_burst trace and for a capture of ~1M requests made here.
 #   bash tests/bench/replay_speed.sh [BUILD_DIR]      (root: pcap on lo)
-# REQUESTS (default 1000000) sizes the capture.
+# REQUESTS (default 1000000) sizes the capture; KEEP=DIR keeps the captured
+# bundle in DIR (for profiling the replay of the same bundle again later).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$(cd "${1:-$ROOT/build}" && pwd)"
@@ -44,7 +45,7 @@ measure pipeline_burst "$ROOT/traces/pipeline_burst" "$burst_span"
 
 # A fresh ~1M-request capture: redis-benchmark SET/GET, 50 clients, pipelined.
 PORT="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-BUNDLE="$WORK/big"
+BUNDLE="${KEEP:-$WORK/big}"
 "$REEL" capture --pcap-buffered --out "$BUNDLE" --port "$PORT" -- "$SERVER" --port "$PORT" --loglevel warning \
   >"$WORK/capture.log" 2>&1 &
 CAP=$!

@@ -351,6 +351,34 @@ def check_cli(r, reel, work):
         r.ok("perfetto output is byte-identical across runs", fa.read() == fb.read())
 
 
+def check_report_html(r, reel, work):
+    """`reel report --html` on the stall trace: chromium renders the page, the
+    verdict says REPRODUCED, the first finding names DEBUG SLEEP as the cause,
+    and the page links the timelines written beside it."""
+    out = os.path.join(work, "report-dss")
+    p = run([reel, "report", os.path.join(TRACES, "debug_sleep_stall"), "--out-dir", out, "--html"])
+    page = os.path.join(out, "report.html")
+    if not r.ok("report --html: exit 0, report.html written",
+                p.returncode == 0 and os.path.isfile(page), p.stdout[-500:] + p.stderr):
+        return
+    r.ok("report --html: the terminal page names report.html", page in p.stdout, p.stdout[-500:])
+    c = dump_dom(page, work)
+    if not r.ok("report --html: chromium --dump-dom exits 0", c.returncode == 0, c.stderr[-2000:]):
+        return
+    dom = c.stdout
+    r.ok("report --html: verdict REPRODUCED", 'id="verdict" class="ok">replay: REPRODUCED' in dom,
+         dom[:2000])
+    items = re.findall(r'<ul class="findings" id="findings">(.*?)</ul>', dom, re.S)
+    lis = re.findall(r"<li>(.*?)</li>", items[0], re.S) if items else []
+    r.ok("report --html: the first finding is the DEBUG SLEEP stall",
+         len(lis) >= 2 and lis[0].startswith("stall at") and "debug SLEEP" in lis[0], str(lis))
+    r.ok("report --html: the head-of-line wait of conn 2 is listed",
+         any(li.startswith("head_of_line: conn 2") for li in lis), str(lis))
+    for target in ("timeline.html", "timeline.perfetto.json"):
+        r.ok(f"report --html: links {target}, which exists",
+             f'href="{target}"' in dom and os.path.isfile(os.path.join(out, target)))
+
+
 def main(args, r):
     reel = os.path.join(os.path.dirname(args.server), "reel")
     work = tempfile.mkdtemp(prefix="reel-export-test-")
@@ -367,6 +395,7 @@ def main(args, r):
                 check_html(r, reel, name, d, exp, work, exact_bars=False)
         if have_chromium:
             check_zoom(r, reel, work)
+            check_report_html(r, reel, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -43,7 +43,9 @@ def capture_bundle(r, reel, server, out):
     port = harness.free_port()
     cap = capture_harness.Capture(reel, out, port,
                                   capture_harness.reel_server_cmd(server, port),
-                                  extra_args=["--pcap-buffer-kb", "131072"])
+                                  # Buffered delivery: immediate mode dropped
+                                  # packets under CI's ASan load (567 in one run).
+                                  extra_args=["--pcap-buffered", "--pcap-buffer-kb", "131072"])
     try:
         cap.wait_ready()
         n = max(20000, int(BENCH_REQUESTS * harness.test_scale()))
@@ -164,8 +166,10 @@ def main(args, r):
         print(f"  recorded schedule: {rec_s:.2f} s piped, {pty_s:.2f} s on a pty, "
               f"bar {'drawn' if b'[#' in out or b'[.' in out else 'not drawn'}", flush=True)
         # Its delay counts from the command's start, loading included; only a
-        # very fast machine loads and replays this bundle within it.
-        if rec_s > 2 * BAR_DELAY_S:
+        # very fast machine loads and replays this bundle within it. A replay
+        # that diverged stopped ticking early (the rest was loading and
+        # teardown), so the bar is owed only by a full replay.
+        if min(rec_s, pty_s) > 2 * BAR_DELAY_S and p.stdout.startswith(b"REPRODUCED"):
             r.ok("recorded schedule on a pty: the bar is drawn",
                  b"\r[" in out and b" records  " in out, repr(out[:300]))
         tail = after_last_erase(out)
