@@ -10,7 +10,7 @@
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 //     analyzers/timeline_reader_fuzz.cc analyzers/timeline_reader.cc \
 //     analyzers/timeline_fast_parser.cc analyzers/timeline_diff.cc \
-//     analyzers/timeline_diff_format.cc -o timeline_reader_fuzz  (+ reel_replay)
+//     analyzers/timeline_diff_format.cc -o timeline_reader_fuzz
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -52,7 +52,11 @@ echo "> reel replay $BUNDLE --schedule model"
 
 echo "== 5. report"
 echo "> reel report $BUNDLE --out-dir $BUNDLE.report --html"
-"$REEL" report "$BUNDLE" --out-dir "$BUNDLE.report" --html || true
+# The page's head: summary, findings, replay; the full page (latency and
+# fairness per command and connection) is in report.html.
+"$REEL" report "$BUNDLE" --out-dir "$BUNDLE.report" --html >"$BUNDLE.report.txt" || true
+sed -n '1,/^reel latency/p' "$BUNDLE.report.txt" | sed '$d'
+echo "(full page: $BUNDLE.report.txt)"
 echo
 echo "bundle: $BUNDLE (events.reel, packets.pcap, meta.json, timeline.jsonl)"
 echo "report: $BUNDLE.report/report.html, timeline.html, timeline.perfetto.json"
