@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -89,6 +91,22 @@ FILE* OpenTimeline(const ReplayCommandOptions& o, bool* failed) {
   return tl;
 }
 
+// Closes --timeline FILE; false (with one line on stderr) when any write
+// failed (a full disk, a file-size limit): a truncated timeline must not pass
+// for a whole one.
+bool CloseTimeline(FILE* tl, const std::string& path) {
+  bool failed = std::ferror(tl) != 0;
+  int error = errno;
+  if (std::fclose(tl) != 0) {
+    failed = true;
+    error = errno;
+  }
+  if (failed)
+    std::fprintf(stderr, "reel replay: writing %s failed: %s\n", path.c_str(),
+                 std::strerror(error));
+  return !failed;
+}
+
 replay::TimelineOptions TimelineOptionsOf(const ReplayCommandOptions& o) {
   replay::TimelineOptions t;
   t.redact_args = o.redact_args;
@@ -107,7 +125,7 @@ int RunRecordedSchedule(const ReplayCommandOptions& o, const replay::Bundle& bun
   ro.progress = meter.get();
   replay::ReplayVerdict v = replay::ReplayRecorded(bundle, ro, tl ? &writer : nullptr);
   if (meter) meter->Finish();  // before anything is printed
-  if (tl) std::fclose(tl);
+  if (tl && !CloseTimeline(tl, o.timeline_path)) return 2;
   if (!v.runnable) {
     std::fprintf(stderr, "reel replay: %s\n", v.problem.c_str());
     return 2;
@@ -236,7 +254,10 @@ int RunModelSchedule(const ReplayCommandOptions& o, replay::ModelScheduleOptions
   std::unique_ptr<replay::ProgressMeter> meter = MakeProgressMeter(o, 3);
   replay::OwnCodeCheck own =
       replay::CheckOwnCodeOnModel(bundle, tl ? &writer : nullptr, meter.get());
-  if (tl) std::fclose(tl);
+  if (tl && !CloseTimeline(tl, o.timeline_path)) {
+    if (meter) meter->Finish();
+    return 2;
+  }
   if (tl && !own.ran) {
     if (meter) meter->Finish();
     std::remove(o.timeline_path.c_str());

@@ -99,6 +99,13 @@ def main(args, r):
                     check(r, last.get("kind") == "end" and last.get("verdict") == "reproduced",
                           f"{name}: reel-server's own code on the model ends reproduced",
                           lines[-1])
+                # A timeline that cannot be written whole is an error, not a
+                # silently short file (/dev/full: every write fails ENOSPC).
+                for schedule in ("recorded", "model"):
+                    p = run([reel, "replay", d, "--schedule", schedule, "--timeline", "/dev/full"])
+                    check(r, p.returncode == 2 and "writing /dev/full failed" in p.stderr,
+                          f"{name}: --schedule {schedule} --timeline /dev/full exits 2 naming the "
+                          "failed write", p.stdout + p.stderr)
                 j = run([reel, "replay", d, "--json"])
                 v = json.loads(j.stdout)
                 check(r, v["verdict"] == "reproduced" and v["byte_mismatches"] == 0
