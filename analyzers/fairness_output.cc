@@ -9,17 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-json StatsJson(const LatencyStats& s) {
-  return {{"count", s.count},     {"p50_ns", s.p50_ns}, {"p90_ns", s.p90_ns},  {"p99_ns", s.p99_ns},
-          {"p999_ns", s.p999_ns}, {"max_ns", s.max_ns}, {"mean_ns", s.mean_ns}};
-}
-
-std::string ConnLabel(uint64_t conn, const std::string& peer) {
-  std::string s = "conn " + std::to_string(conn);
-  if (!peer.empty()) s += " " + peer;
-  return s;
-}
-
 std::string List(const std::vector<uint64_t>& conns) {
   std::string s;
   for (uint64_t c : conns) s += (s.empty() ? "" : " ") + std::to_string(c);

@@ -9,11 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-json StatsJson(const LatencyStats& s) {
-  return {{"count", s.count},     {"p50_ns", s.p50_ns}, {"p90_ns", s.p90_ns},  {"p99_ns", s.p99_ns},
-          {"p999_ns", s.p999_ns}, {"max_ns", s.max_ns}, {"mean_ns", s.mean_ns}};
-}
-
 json SideJson(const LatencySide& side) {
   json j = {{"available", side.available}, {"basis", side.basis}};
   if (!side.available) return j;
@@ -60,12 +55,6 @@ std::string Percent(double share) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f%%", share * 100);
   return buf;
-}
-
-std::string ConnLabel(uint64_t conn, const std::string& peer) {
-  std::string s = conn == 0 ? "(no accept)" : "conn " + std::to_string(conn);
-  if (!peer.empty()) s += " " + peer;
-  return s;
 }
 
 std::string CommandLabel(const std::string& command, const std::string& key) {

@@ -31,4 +31,9 @@ LatencyStats Summarize(std::vector<int64_t> values) {
   return s;
 }
 
+nlohmann::json StatsJson(const LatencyStats& s) {
+  return {{"count", s.count},     {"p50_ns", s.p50_ns}, {"p90_ns", s.p90_ns},  {"p99_ns", s.p99_ns},
+          {"p999_ns", s.p999_ns}, {"max_ns", s.max_ns}, {"mean_ns", s.mean_ns}};
+}
+
 }  // namespace reel::analyzers

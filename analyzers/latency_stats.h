@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace reel::analyzers {
@@ -23,5 +24,9 @@ int64_t NearestRank(const std::vector<int64_t>& sorted, int per_mille);
 
 // Sorts values and summarizes them.
 LatencyStats Summarize(std::vector<int64_t> values);
+
+// {count, p50_ns, p90_ns, p99_ns, p999_ns, max_ns, mean_ns}: the shape every
+// analyzer's --json uses for a set of latencies (docs/analyzers.md).
+nlohmann::json StatsJson(const LatencyStats& s);
 
 }  // namespace reel::analyzers

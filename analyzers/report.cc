@@ -10,6 +10,7 @@
 #include "analyzers/fairness.h"
 #include "analyzers/latency.h"
 #include "analyzers/report_html.h"
+#include "analyzers/text_table.h"
 #include "analyzers/wire_requests.h"
 #include "capture/trace_summary.h"
 #include "replay/differential.h"
@@ -36,7 +37,8 @@ bool WriteText(const std::string& path, const std::string& text, std::string* er
   return true;
 }
 
-std::string Ms(int64_t ns) {
+// "300.3 ms": one decimal and the unit, for sentences (the tables use Ms()).
+std::string MsWithUnit(int64_t ns) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(ns) / 1e6);
   return buf;
@@ -49,20 +51,16 @@ std::string Percent(const replay::FidelityCounts& c) {
   return buf;
 }
 
-std::string Conn(uint64_t id, const std::string& peer) {
-  return "conn " + std::to_string(id) + (peer.empty() ? "" : " " + peer);
-}
-
 std::string DescribeStall(const Stall& s) {
-  std::string line =
-      "stall at " + Ms(s.t_start_ns) + ": the event loop was busy " + Ms(s.busy_ns) + "; ";
+  std::string line = "stall at " + MsWithUnit(s.t_start_ns) + ": the event loop was busy " +
+                     MsWithUnit(s.busy_ns) + "; ";
   if (s.has_cause) {
-    line += "cause: " + Conn(s.cause.conn, s.cause_peer) + " " + s.cause.command;
+    line += "cause: " + ConnLabel(s.cause.conn, s.cause_peer) + " " + s.cause.command;
     if (!s.cause.key.empty()) line += " " + s.cause.key;
-    if (s.cause.cost_ns >= 0) line += " (" + Ms(s.cause.cost_ns) + ")";
+    if (s.cause.cost_ns >= 0) line += " (" + MsWithUnit(s.cause.cost_ns) + ")";
   } else {
     line += "no single command explains it (longest step: " + s.longest_step_kind + ", " +
-            Ms(s.longest_step_ns) + ")";
+            MsWithUnit(s.longest_step_ns) + ")";
   }
   if (!s.delayed.empty())
     line += "; " + std::to_string(s.delayed.size()) + " other client(s) delayed";
@@ -70,9 +68,10 @@ std::string DescribeStall(const Stall& s) {
 }
 
 std::string DescribeFinding(const FairnessFinding& f) {
-  std::string line = f.kind + ": " + Conn(f.conn, f.peer) + " waited " + Ms(f.waited_ns);
+  std::string line =
+      f.kind + ": " + ConnLabel(f.conn, f.peer) + " waited " + MsWithUnit(f.waited_ns);
   if (f.culprit != 0) {
-    line += ", caused by " + Conn(f.culprit, f.culprit_peer);
+    line += ", caused by " + ConnLabel(f.culprit, f.culprit_peer);
     if (!f.culprit_what.empty()) line += " (" + f.culprit_what + ")";
   }
   return line;
@@ -149,13 +148,14 @@ void Headline(const LatencyReport& lat, const FairnessReport& fair, ReportResult
                             " more waits (see fairness)");
   if (!lat.wire.slowest.empty()) {
     const SlowRequest& s = lat.wire.slowest.front();
-    out->findings.push_back("slowest request: " + Conn(s.conn, s.peer) + " " + s.command +
-                            (s.key.empty() ? "" : " " + s.key) + ", " + Ms(s.latency_ns) +
+    out->findings.push_back("slowest request: " + ConnLabel(s.conn, s.peer) + " " + s.command +
+                            (s.key.empty() ? "" : " " + s.key) + ", " + MsWithUnit(s.latency_ns) +
                             " (wire)");
   }
   if (lat.stalls.empty() && fair.findings.empty())
-    out->findings.push_back("no event-loop stall over " + Ms(lat.stall_threshold_ns) +
-                            " and no client waited " + Ms(fair.wait_threshold_ns) + " or more");
+    out->findings.push_back("no event-loop stall over " + MsWithUnit(lat.stall_threshold_ns) +
+                            " and no client waited " + MsWithUnit(fair.wait_threshold_ns) +
+                            " or more");
 }
 
 std::string RenderText(const ReportResult& r) {
@@ -227,7 +227,7 @@ bool BuildReport(const ReportOptions& options, ReportResult* out, std::string* e
                   {"losses", losses}};
   std::string head = "reel report: " + in.source + "\n";
   head += "  server:      " + server + "\n";
-  head += "  duration:    " + Ms(s.last_ns - s.first_ns) + ", " +
+  head += "  duration:    " + MsWithUnit(s.last_ns - s.first_ns) + ", " +
           std::to_string(s.connections.size()) + " connections, " + std::to_string(requests) +
           " requests, " + std::to_string(packets) + " packet events, " +
           std::to_string(losses.size()) + " losses\n";

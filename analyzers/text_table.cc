@@ -13,6 +13,12 @@ std::string Ms(int64_t ns) {
   return buf;
 }
 
+std::string ConnLabel(uint64_t conn, const std::string& peer) {
+  std::string s = conn == 0 ? "(no accept)" : "conn " + std::to_string(conn);
+  if (!peer.empty()) s += " " + peer;
+  return s;
+}
+
 std::string TextTable::Render(const std::string& indent) const {
   std::vector<size_t> width;
   for (const auto& row : rows_) {

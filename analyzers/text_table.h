@@ -11,6 +11,10 @@ namespace reel::analyzers {
 // negative (unknown) value.
 std::string Ms(int64_t ns);
 
+// "conn 3 127.0.0.1:5000": a connection as every analyzer names it; conn 0
+// (a flow with no accept in the log) is "(no accept)".
+std::string ConnLabel(uint64_t conn, const std::string& peer);
+
 // Columns sized to their widest cell; the first `left_columns` left-aligned,
 // the rest right-aligned (numbers).
 class TextTable {
